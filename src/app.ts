@@ -1,0 +1,67 @@
+import type { ApiAuthConfig } from './config';
+import { authenticateApi } from './core/auth';
+import { type HttpRequest, type HttpResponse, jsonResponse, toErrorResponse } from './core/http';
+import { EVENTS_API_PATH } from './core/query/events-api';
+import { type SearchDeps, searchMessageEvents } from './core/query/search';
+import { receiveWebhook, type WebhookDeps, type WebhookOutcome } from './core/webhook';
+import { MethodNotAllowedError, NotFoundError } from './errors';
+import type { Logger } from './logger';
+
+/** The webhook path SparkPost posts to. */
+export const WEBHOOK_PATH = '/webhook';
+
+export interface AppDeps {
+  readonly logger: Logger;
+  /** Present where this process takes webhooks (local server, ReceiveWebhookFunction). */
+  readonly webhook?: WebhookDeps & { readonly onStored?: (key: string) => void };
+  /** Present where this process answers queries (local server, QueryEventsFunction). */
+  readonly query?: SearchDeps & { readonly auth: ApiAuthConfig };
+}
+
+type Route = (request: HttpRequest) => Promise<HttpResponse>;
+
+/**
+ * Routes a request to the core functions. The local server and the Lambda handlers all call this, so
+ * paths, authentication and error shapes are the same everywhere. SparkPost ignores a trailing slash.
+ */
+export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<HttpResponse> {
+  const routes = new Map<string, Partial<Record<string, Route>>>();
+
+  const { webhook, query } = deps;
+  if (webhook) {
+    routes.set(WEBHOOK_PATH, {
+      POST: async (request) => {
+        const outcome: WebhookOutcome = await receiveWebhook(request, webhook);
+        if (outcome.status === 'stored') webhook.onStored?.(outcome.key);
+        return jsonResponse(200, {
+          results:
+            outcome.status === 'ping'
+              ? { ping: true }
+              : { batch_id: outcome.batchId, stored: outcome.status === 'stored' },
+        });
+      },
+    });
+  }
+  if (query) {
+    routes.set(EVENTS_API_PATH, {
+      GET: async (request) => {
+        authenticateApi(request.headers, query.auth);
+        return jsonResponse(200, await searchMessageEvents(request.rawQuery, query));
+      },
+    });
+  }
+
+  return async (request) => {
+    try {
+      const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+      const methods = routes.get(path);
+      if (!methods) throw new NotFoundError(`No resource at ${path}`);
+      const route =
+        methods[request.method.toUpperCase()] ?? (request.method === 'HEAD' ? methods.GET : undefined);
+      if (!route) throw new MethodNotAllowedError(Object.keys(methods));
+      return await route(request);
+    } catch (error) {
+      return toErrorResponse(error, deps.logger);
+    }
+  };
+}

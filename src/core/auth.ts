@@ -1,0 +1,66 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiAuthConfig, WebhookAuthConfig } from '../config';
+import { AuthError } from '../errors';
+import { header } from './http';
+
+type Headers = Readonly<Record<string, string | undefined>>;
+
+/** Compares secrets in constant time (digests first, so the lengths leak nothing either). */
+export function safeEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Splits `Basic <base64(user:password)>`; undefined when the header is not Basic. */
+export function parseBasic(
+  authorization: string | undefined,
+): { username: string; password: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function bearer(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
+
+/**
+ * Checks a webhook request against every configured method: HTTP Basic, a static Bearer token or
+ * SparkPost's legacy `X-MessageSystems-Webhook-Token`. Throws AuthError (401) when none matches.
+ */
+export function authenticateWebhook(headers: Headers, auth: WebhookAuthConfig): void {
+  if (auth.disabled) return;
+  const authorization = header(headers, 'authorization');
+  const basic = parseBasic(authorization);
+  if (auth.basic && basic) {
+    // Evaluate both comparisons so timing does not tell which half was wrong.
+    const userOk = safeEqual(basic.username, auth.basic.username);
+    const passwordOk = safeEqual(basic.password, auth.basic.password);
+    if (userOk && passwordOk) return;
+  }
+  if (auth.token) {
+    const token = bearer(authorization) ?? header(headers, 'x-messagesystems-webhook-token');
+    if (token !== undefined && safeEqual(token, auth.token)) return;
+  }
+  throw new AuthError();
+}
+
+/**
+ * Checks a query request the way SparkPost does: `Authorization: <API key>`, or Basic with the key as
+ * the user name and an empty password.
+ */
+export function authenticateApi(headers: Headers, auth: ApiAuthConfig): void {
+  if (auth.disabled) return;
+  const authorization = header(headers, 'authorization')?.trim();
+  if (authorization) {
+    const key = parseBasic(authorization)?.username ?? bearer(authorization) ?? authorization;
+    let ok = false;
+    for (const expected of auth.apiKeys) ok = safeEqual(key, expected) || ok;
+    if (ok) return;
+  }
+  throw new AuthError('Send your API key in the Authorization header');
+}

@@ -1,0 +1,44 @@
+/**
+ * SparkPost's event types and categories (SPEC §3.5, §5.1). The webhook accepts any type (unknown ones
+ * are stored, as SparkPost adds types over time); the query APIs validate `events` against this list.
+ */
+
+/** Types the Events API's message search returns and documents (SPEC §3.5), in SparkPost's order. */
+export const MESSAGE_EVENT_TYPES = [
+  'bounce',
+  'delivery',
+  'injection',
+  'sms_status',
+  'spam_complaint',
+  'out_of_band',
+  'policy_rejection',
+  'delay',
+  'click',
+  'open',
+  'initial_open',
+  'amp_click',
+  'amp_open',
+  'amp_initial_open',
+  'generation_failure',
+  'generation_rejection',
+  'list_unsubscribe',
+  'link_unsubscribe',
+] as const;
+
+/**
+ * Types that arrive by webhook but that SparkPost's message search does not return: relay (inbound),
+ * A/B test and ingest events. They are stored; the query APIs return them only when asked by name.
+ */
+export const OTHER_EVENT_TYPES = [
+  'relay_injection',
+  'relay_rejection',
+  'relay_delivery',
+  'relay_tempfail',
+  'relay_permfail',
+  'ab_test_completed',
+  'ab_test_cancelled',
+  'success',
+  'error',
+] as const;
+
+export const KNOWN_EVENT_TYPES: readonly string[] = [...MESSAGE_EVENT_TYPES, ...OTHER_EVENT_TYPES];

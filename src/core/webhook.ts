@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
+import type { WebhookAuthConfig } from '../config';
+import { PayloadTooLargeError, UnavailableError, ValidationError } from '../errors';
+import type { Logger } from '../logger';
+import type { BatchStore } from '../storage/batch-store';
+import { authenticateWebhook } from './auth';
+import { header } from './http';
+
+const gzip = promisify(gzipCb);
+const gunzip = promisify(gunzipCb);
+
+/** Raw batches are stored under this prefix, one gzip object per batch id. */
+export const BATCH_PREFIX = 'batches/';
+const SAFE_BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export interface WebhookRequest {
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer;
+}
+
+export interface WebhookDeps {
+  readonly store: BatchStore;
+  readonly auth: WebhookAuthConfig;
+  readonly maxBatchBytes: number;
+  readonly logger: Logger;
+}
+
+export type WebhookOutcome =
+  | { readonly status: 'ping' }
+  | {
+      readonly status: 'stored' | 'duplicate';
+      readonly batchId: string;
+      readonly key: string;
+      readonly events: number;
+    };
+
+/**
+ * Accepts one SparkPost webhook POST: authenticate, check size and JSON syntax, write the raw body
+ * durably (gzip, first writer wins) and only then report success. Events are not parsed here and the
+ * database is not touched, so a database outage loses nothing.
+ */
+export async function receiveWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookOutcome> {
+  authenticateWebhook(request.headers, deps.auth);
+  const body = await decodeBody(request, deps.maxBatchBytes);
+  const batch = parseBatch(body);
+  if (isPing(batch)) return { status: 'ping' };
+
+  const batchId = batchIdFor(header(request.headers, 'x-messagesystems-batch-id'), body);
+  const key = batchObjectKey(batchId);
+  let written: 'created' | 'exists';
+  try {
+    written = await deps.store.putIfAbsent(key, await gzip(body));
+  } catch (error) {
+    throw new UnavailableError('The batch could not be stored; retry later', { cause: error });
+  }
+  deps.logger.info('batch received', { batchId, events: batch.length, bytes: body.length, written });
+  return { status: written === 'created' ? 'stored' : 'duplicate', batchId, key, events: batch.length };
+}
+
+async function decodeBody(request: WebhookRequest, maxBytes: number): Promise<Buffer> {
+  if (request.body.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const encoding = header(request.headers, 'content-encoding')?.trim().toLowerCase();
+  if (!encoding || encoding === 'identity') return request.body;
+  if (encoding !== 'gzip')
+    throw new ValidationError('Unsupported Content-Encoding', `"${encoding}" is not gzip`);
+  let body: Buffer;
+  try {
+    body = await gunzip(request.body, { maxOutputLength: maxBytes + 1 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new PayloadTooLargeError(maxBytes);
+    throw new ValidationError('Invalid gzip body', 'The body could not be decompressed');
+  }
+  if (body.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  return body;
+}
+
+/** Parses a batch body; anything but a JSON array is refused with 400 and never stored. */
+export function parseBatch(body: Buffer): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new ValidationError(
+      'Invalid JSON body',
+      `The batch is not valid JSON: ${(error as Error).message}`,
+      '1300',
+    );
+  }
+  if (!Array.isArray(parsed)) {
+    throw new ValidationError('Invalid batch', 'A webhook batch must be a JSON array of events', '1300');
+  }
+  return parsed;
+}
+
+/** SparkPost's test POST (`[{"msys":{}}]`) and an empty array carry no events: answer 200, store nothing. */
+export function isPing(batch: unknown[]): boolean {
+  if (batch.length === 0) return true;
+  if (batch.length !== 1) return false;
+  const [element] = batch;
+  if (typeof element !== 'object' || element === null || Array.isArray(element)) return false;
+  const keys = Object.keys(element);
+  const msys = (element as { msys?: unknown }).msys;
+  return (
+    keys.length === 1 &&
+    typeof msys === 'object' &&
+    msys !== null &&
+    !Array.isArray(msys) &&
+    Object.keys(msys).length === 0
+  );
+}
+
+/**
+ * The batch id: SparkPost's `X-MessageSystems-Batch-ID` (stable across retries) when it is a safe file
+ * and object name, a SHA-256 of that header when it is not, and the SHA-256 of the body without one.
+ */
+export function batchIdFor(headerValue: string | undefined, body: Buffer): string {
+  const given = headerValue?.trim();
+  if (given && SAFE_BATCH_ID.test(given)) return given;
+  const hash = createHash('sha256');
+  if (given) hash.update(`batch-id:${given}`);
+  else hash.update(body);
+  return hash.digest('hex');
+}
+
+export function batchObjectKey(batchId: string): string {
+  return `${BATCH_PREFIX}${batchId}.json.gz`;
+}
+
+/** The batch id of an object key, or undefined for keys that are not raw batches. */
+export function batchIdFromKey(key: string): string | undefined {
+  if (!key.startsWith(BATCH_PREFIX) || !key.endsWith('.json.gz')) return undefined;
+  const id = key.slice(BATCH_PREFIX.length, -'.json.gz'.length);
+  return SAFE_BATCH_ID.test(id) ? id : undefined;
+}

