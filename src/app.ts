@@ -10,6 +10,22 @@ import type { Logger } from './logger';
 /** The webhook path SparkPost posts to. */
 export const WEBHOOK_PATH = '/webhook';
 
+/**
+ * Every HTTP route, by the function that serves it on AWS. The local server serves all of them;
+ * template.yaml must route exactly these (a template test checks it).
+ */
+export const ROUTES = {
+  receiveWebhook: [{ method: 'POST', path: WEBHOOK_PATH }],
+  queryEvents: [
+    { method: 'GET', path: '/api/v1/events/message' },
+    { method: 'GET', path: '/api/v1/events/message/documentation' },
+    { method: 'GET', path: '/api/v1/events/message/samples' },
+    { method: 'GET', path: '/api/v1/message-events' },
+    { method: 'GET', path: '/api/v1/message-events/events/documentation' },
+    { method: 'GET', path: '/api/v1/message-events/events/samples' },
+  ],
+} as const;
+
 export interface AppDeps {
   readonly logger: Logger;
   /** Present where this process takes webhooks (local server, ReceiveWebhookFunction). */

@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
+import { createEventStore } from '../../src/db/load';
+import { createEventReader } from '../../src/db/read';
+import { createLoadBatchHandler, objectKeys } from '../../src/handlers/load-batch';
+import { createQueryEventsHandler } from '../../src/handlers/query-events';
+import { createReceiveWebhookHandler } from '../../src/handlers/receive-webhook';
+import { silentLogger } from '../../src/logger';
+import type { BatchStore } from '../../src/storage/batch-store';
+import { localDirBatchStore } from '../../src/storage/local-dir';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { type Element, fixture, inner, lambdaEvent } from '../helpers/fixtures';
+
+/**
+ * The Lambda handlers, driven by the sample events in events/ (the ones `sam local invoke` uses),
+ * against a real PostgreSQL and a real store (a folder here; S3 is covered by the S3 adapter tests).
+ */
+let database: TestDatabase;
+let dir: string;
+let store: BatchStore;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-handlers-'));
+  store = localDirBatchStore(dir);
+});
+afterAll(async () => {
+  await database.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const webhookAuth = {
+  disabled: false,
+  basic: { username: 'sparkpost', password: 'change-me-webhook-password' },
+};
+
+describe('Lambda handlers with the events/ samples', () => {
+  it('receive-webhook stores the batch, load-batch loads it, query-events finds it', async () => {
+    const receive = createReceiveWebhookHandler({
+      store,
+      auth: webhookAuth,
+      maxBatchBytes: 10 * 1024 * 1024,
+      logger: silentLogger,
+    });
+    const webhookEvent = lambdaEvent<APIGatewayProxyEventV2>('receive-webhook.json');
+    const received = await receive(webhookEvent);
+    expect(received.statusCode).toBe(200);
+    expect(JSON.parse(received.body as string)).toEqual({
+      results: { batch_id: '032d330540298f54f0e8bcc1373f3cfd', stored: true },
+    });
+
+    // The S3 notification sample names the object the webhook sample writes.
+    const s3Event = lambdaEvent<S3Event>('load-batch.json');
+    expect(objectKeys(s3Event)).toEqual(['batches/032d330540298f54f0e8bcc1373f3cfd.json.gz']);
+    const load = createLoadBatchHandler({
+      store,
+      events: createEventStore(database.db),
+      logger: silentLogger,
+    });
+    const [outcome] = await load(s3Event);
+    expect(outcome).toEqual({
+      status: 'loaded',
+      inserted: 5,
+      duplicates: 0,
+      partitionsCreated: ['2017-05-30'],
+    });
+    // S3 delivers at least once: the same notification again changes nothing.
+    expect(await load(s3Event)).toEqual([{ status: 'already-loaded' }]);
+
+    const query = createQueryEventsHandler({
+      reader: createEventReader(database.db),
+      now: Date.now,
+      auth: { disabled: false, apiKeys: ['change-me-api-key'] },
+      logger: silentLogger,
+    });
+    const answer = await query(lambdaEvent<APIGatewayProxyEventV2>('query-events.json'));
+    expect(answer.statusCode).toBe(200);
+    const body = JSON.parse(answer.body as string);
+    const real = fixture<Element[]>('webhook-real-batch-2017.json').map(inner);
+    const expected = real.filter((event) =>
+      ['delivery', 'bounce', 'click', 'open'].includes(event.type as string),
+    );
+    expect(body.total_count).toBe(expected.length);
+    expect(body.results.map((event: { event_id: string }) => event.event_id).sort()).toEqual(
+      expected.map((event) => event.event_id).sort(),
+    );
+    expect(body.links).toEqual({});
+  });
+
+  it('receive-webhook answers the ping sample with 200 without storing it', async () => {
+    const receive = createReceiveWebhookHandler({
+      store,
+      auth: webhookAuth,
+      maxBatchBytes: 1024 * 1024,
+      logger: silentLogger,
+    });
+    const result = await receive(lambdaEvent<APIGatewayProxyEventV2>('receive-webhook-ping.json'));
+    expect(result.statusCode).toBe(200);
+    const keys: string[] = [];
+    for await (const key of store.list('batches/')) keys.push(key);
+    expect(keys).not.toContain('batches/77c2b630-d712-11e4-9642-efc2723b99c1.json.gz');
+  });
+
+  it('receive-webhook decodes base64 bodies and refuses bad credentials with 401', async () => {
+    const receive = createReceiveWebhookHandler({
+      store,
+      auth: webhookAuth,
+      maxBatchBytes: 1024 * 1024,
+      logger: silentLogger,
+    });
+    const sample = lambdaEvent<APIGatewayProxyEventV2>('receive-webhook.json');
+    const encoded = {
+      ...sample,
+      body: Buffer.from(sample.body as string).toString('base64'),
+      isBase64Encoded: true,
+    };
+    expect((await receive(encoded)).statusCode).toBe(200);
+    const wrong = { ...sample, headers: { ...sample.headers, authorization: 'Basic c3Bhcmtwb3N0Ondyb25n' } };
+    const refused = await receive(wrong);
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(refused.body as string).errors[0].message).toBe('Unauthorized.');
+  });
+
+  it('query-events answers bad parameters with 400 in SparkPost shape', async () => {
+    const query = createQueryEventsHandler({
+      reader: createEventReader(database.db),
+      now: Date.now,
+      auth: { disabled: false, apiKeys: ['change-me-api-key'] },
+      logger: silentLogger,
+    });
+    const sample = lambdaEvent<APIGatewayProxyEventV2>('query-events.json');
+    const result = await query({ ...sample, rawQueryString: 'per_page=20000' });
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body as string)).toEqual({
+      errors: [{ message: 'Invalid per_page parameter', description: expect.any(String), code: '1200' }],
+    });
+  });
+});
