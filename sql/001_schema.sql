@@ -56,6 +56,11 @@ BEGIN
     ((day + 1)::timestamp AT TIME ZONE 'UTC')
   );
   RETURN true;
+EXCEPTION
+  -- Taking an advisory lock does not refresh this session's catalog cache, so the second check can
+  -- miss a partition another session has just committed: creating it again fails, and that is fine.
+  WHEN duplicate_table THEN
+    RETURN false;
 END
 $$;
 

@@ -1,0 +1,102 @@
+import { encodeEvent } from '../../src/core/event-codec';
+import { decodeCursor, encodeCursor } from '../../src/core/query/cursor';
+import { eventsApiResponse, parseEventsApiQuery } from '../../src/core/query/events-api';
+import { ValidationError } from '../../src/errors';
+
+const now = Date.UTC(2026, 10, 27, 12, 0, 30);
+
+describe('parseEventsApiQuery', () => {
+  it('defaults to the last 24 hours up to one minute ago, 1000 per page, message events only', () => {
+    const spec = parseEventsApiQuery('', now);
+    expect(spec.to).toBe(now - 60_000);
+    expect(spec.from).toBe(now - 24 * 3_600_000);
+    expect(spec.perPage).toBe(1000);
+    expect(spec.cursor).toBeUndefined();
+    expect(spec.filters).toEqual([
+      { kind: 'not-type', values: expect.arrayContaining(['relay_injection', 'success', 'error']) },
+    ]);
+  });
+
+  it('reads both documented time formats as UTC', () => {
+    const spec = parseEventsApiQuery('from=2026-11-01T08:30&to=2026-11-02T09:15:20Z', now);
+    expect(spec.from).toBe(Date.UTC(2026, 10, 1, 8, 30));
+    expect(spec.to).toBe(Date.UTC(2026, 10, 2, 9, 15, 20));
+  });
+
+  it('splits lists on the delimiter and ignores unknown parameters', () => {
+    const spec = parseEventsApiQuery(
+      'events=bounce|delay&delimiter=|&recipients=a@x.com|b@x.com&whatever=1',
+      now,
+    );
+    expect(spec.filters).toEqual([
+      { kind: 'exact', field: 'type', values: ['bounce', 'delay'] },
+      { kind: 'exact', field: 'recipient', values: ['a@x.com', 'b@x.com'] },
+    ]);
+  });
+
+  it.each([
+    ['per_page=0'],
+    ['per_page=10001'],
+    ['per_page=1.5'],
+    ['from=2026-13-01T00:00'],
+    ['from=2026-02-30T00:00'],
+    ['to=2026-11-01'],
+    ['from=2026-11-02T00:00&to=2026-11-01T00:00'],
+    ['events=delivery,nope'],
+    ['cursor=%%%'],
+    ['bounce_classes=10,abc'],
+    ['subaccounts=x'],
+    ['ab_test_versions=1'],
+    [`recipients=${'a'.repeat(4100)}`],
+  ])('refuses %s', (query) => {
+    expect(() => parseEventsApiQuery(query, now)).toThrow(ValidationError);
+  });
+});
+
+describe('cursor', () => {
+  it('round-trips the keyset position and accepts "initial"', () => {
+    const cursor = { ts: 1580413348000, eventId: '82189480471779730', type: 'delivery' };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    expect(decodeCursor('initial')).toBeUndefined();
+  });
+});
+
+describe('eventsApiResponse', () => {
+  const row = (i: number) => ({
+    ts: Date.UTC(2026, 10, 27, 10, 0, 60 - i),
+    eventId: `e${i}`,
+    type: 'delivery',
+    body: encodeEvent({ msys: { message_event: { type: 'delivery', event_id: `e${i}`, customer_id: '7' } } }),
+  });
+
+  it('links to the next page with the cursor, the explicit window and every filter', () => {
+    const spec = parseEventsApiQuery(
+      'events=delivery&per_page=2&from=2026-11-27T00:00&to=2026-11-27T11:00&recipients=a@x.com',
+      now,
+    );
+    const page = eventsApiResponse(spec, [row(1), row(2), row(3)], 10);
+    expect(page.results).toHaveLength(2);
+    expect(page.results[0]).toEqual({
+      type: 'delivery',
+      event_id: 'e1',
+      customer_id: 7,
+      timestamp: '2026-11-27T10:00:59.000Z',
+    });
+    expect(page.total_count).toBe(10);
+    const next = new URL(`http://host${page.links.next}`);
+    expect(next.pathname).toBe('/api/v1/events/message');
+    expect(Object.fromEntries(next.searchParams)).toEqual({
+      cursor: encodeCursor({ ts: row(2).ts, eventId: 'e2', type: 'delivery' }),
+      per_page: '2',
+      from: '2026-11-27T00:00:00Z',
+      to: '2026-11-27T11:00:00Z',
+      events: 'delivery',
+      recipients: 'a@x.com',
+    });
+  });
+
+  it('has no next link on the last page', () => {
+    const spec = parseEventsApiQuery('per_page=5', now);
+    expect(eventsApiResponse(spec, [row(1)], 1).links).toEqual({});
+  });
+});

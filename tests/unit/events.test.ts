@@ -1,0 +1,147 @@
+import { decodeEvent, encodeEvent } from '../../src/core/event-codec';
+import {
+  derivedEventId,
+  parseEventTimestamp,
+  rowsOfBatch,
+  toEventsApiEvent,
+  unwrap,
+} from '../../src/core/events';
+import { type Element, fixture, inner } from '../helpers/fixtures';
+
+describe('parseEventTimestamp', () => {
+  it.each([
+    [1454442600, Date.UTC(2016, 1, 2, 19, 50)],
+    ['1496154610', 1496154610000],
+    ['1411751722.079', 1411751722079],
+    [1496154610123, 1496154610123],
+    ['2016-04-18T14:25:07.000Z', Date.UTC(2016, 3, 18, 14, 25, 7)],
+  ])('reads %p', (input, expected) => {
+    expect(parseEventTimestamp(input)).toBe(expected);
+  });
+
+  it.each([[undefined], [''], ['soon'], [null], [{}], [-5], [Number.NaN], ['99999999999999999']])(
+    'refuses %p',
+    (input) => {
+      expect(parseEventTimestamp(input)).toBeUndefined();
+    },
+  );
+});
+
+describe('rowsOfBatch', () => {
+  it('makes one row per event of every sample batch, keeping type and event_id', () => {
+    for (const name of [
+      'webhook-samples-2016.json',
+      'webhook-samples-2020.json',
+      'webhook-real-batch-2017.json',
+    ]) {
+      const batch = fixture<Element[]>(name);
+      const { rows, skipped, timestampFallbacks } = rowsOfBatch(batch, 0);
+      expect(rows).toHaveLength(batch.length);
+      expect(skipped).toBe(0);
+      expect(timestampFallbacks).toBe(0);
+      rows.forEach((row, i) => {
+        const event = inner(batch[i] as Element);
+        expect(row.type).toBe(event.type);
+        expect(row.ts).toBe(parseEventTimestamp(event.timestamp));
+        if (event.event_id) expect(row.eventId).toBe(event.event_id);
+      });
+    }
+  });
+
+  it('gives events without event_id a deterministic id from their content', () => {
+    const [sms] = fixture<Element[]>('webhook-samples-2016.json').filter(
+      (e) => inner(e).type === 'sms_status',
+    );
+    const copy = JSON.parse(JSON.stringify(sms));
+    expect(derivedEventId(sms)).toBe(derivedEventId(copy));
+    expect(derivedEventId(sms)).not.toBe(derivedEventId({ ...copy, cust: { id: '1' } }));
+    expect(rowsOfBatch([sms], 0).rows[0]?.eventId).toBe(derivedEventId(sms));
+  });
+
+  it('skips elements that hold no event and counts them', () => {
+    const { rows, skipped } = rowsOfBatch(
+      [{ msys: {} }, 'text', null, [], { msys: { message_event: 'x' } }],
+      0,
+    );
+    expect(rows).toHaveLength(0);
+    expect(skipped).toBe(5);
+  });
+
+  it('keeps an event with an unreadable timestamp at the batch arrival time', () => {
+    const { rows, timestampFallbacks } = rowsOfBatch(
+      [{ msys: { message_event: { type: 'delivery', event_id: '1' } } }],
+      1234000,
+    );
+    expect(rows[0]?.ts).toBe(1234000);
+    expect(timestampFallbacks).toBe(1);
+  });
+
+  it('names the type after the category when the event has none, and strips NUL from text columns', () => {
+    const [row] = rowsOfBatch(
+      [{ msys: { relay_event: { event_id: 'a\u0000b', timestamp: 1, reason: 'x\u0000y' } } }],
+      0,
+    ).rows;
+    expect(row?.type).toBe('relay_event');
+    expect(row?.eventId).toBe('ab');
+    expect(row?.reason).toBe('xy');
+  });
+});
+
+describe('event bodies', () => {
+  it('round-trip every sample element exactly, including sibling keys such as cust', () => {
+    const elements = [
+      ...fixture<Element[]>('webhook-samples-2016.json'),
+      ...fixture<Element[]>('webhook-samples-2020.json'),
+      {
+        msys: { message_event: { type: 'bounce', event_id: '1', text: 'nul \u0000 and ünïcödé ✓' } },
+        cust: { id: '00000' },
+      },
+    ];
+    for (const element of elements) expect(decodeEvent(encodeEvent(element))).toEqual(element);
+  });
+
+  it('compress a typical event to well under half its JSON size', () => {
+    const real = fixture<Element[]>('webhook-real-batch-2017.json');
+    const json = real.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+    const stored = real.reduce((sum, e) => sum + encodeEvent(e).length, 0);
+    expect(stored).toBeLessThan(json / 2);
+  });
+
+  it('refuse an unknown format version', () => {
+    expect(() => decodeEvent(Buffer.from([9, 1, 2]))).toThrow(/version 9/);
+  });
+});
+
+describe('toEventsApiEvent', () => {
+  it('prints times as ISO UTC, account ids as integers and coordinates as numbers, drops tdate', () => {
+    const event = {
+      type: 'open',
+      timestamp: '1496154625',
+      injection_time: '2016-04-18T14:25:07Z',
+      customer_id: '1521',
+      subaccount_id: '0',
+      tdate: '2017-04-26T21:37:32.000Z',
+      geo_ip: { country: 'US', latitude: '37.4192', longitude: -122.0574, zip: '94043' },
+      msg_size: '2903',
+    };
+    expect(toEventsApiEvent(1496154625000, event)).toEqual({
+      type: 'open',
+      timestamp: '2017-05-30T14:30:25.000Z',
+      injection_time: '2016-04-18T14:25:07.000Z',
+      customer_id: 1521,
+      subaccount_id: 0,
+      geo_ip: { country: 'US', latitude: 37.4192, longitude: -122.0574, zip: 94043 },
+      msg_size: '2903',
+    });
+  });
+});
+
+describe('unwrap', () => {
+  it('finds the event under whatever category key SparkPost uses', () => {
+    expect(unwrap({ msys: { future_event: { type: 'x' } } })).toEqual({
+      category: 'future_event',
+      event: { type: 'x' },
+    });
+    expect(unwrap({ msys: {} })).toBeUndefined();
+  });
+});

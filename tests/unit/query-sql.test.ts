@@ -1,0 +1,85 @@
+import { buildCountQuery, buildPageQuery } from '../../src/core/query/sql';
+
+const from = Date.UTC(2026, 10, 26, 10);
+const to = Date.UTC(2026, 10, 27, 10);
+
+describe('buildPageQuery', () => {
+  it('prunes by time, binds every value and orders newest first by the keyset', () => {
+    const query = buildPageQuery(
+      {
+        from,
+        to,
+        filters: [
+          { kind: 'exact', field: 'type', values: ['delivery', 'bounce'] },
+          { kind: 'exact', field: 'recipient', values: ['Alice@Example.com'] },
+        ],
+      },
+      101,
+      { ts: Date.UTC(2026, 10, 27, 9), eventId: '123', type: 'delivery' },
+    );
+    expect(query.text).toBe(
+      'SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND (terms && ($3)::text[]) ' +
+        'AND (terms && ($4)::text[]) AND ((ts, event_id, type) < ($5, $6, $7)) ' +
+        'ORDER BY ts DESC, event_id DESC, type DESC LIMIT $8',
+    );
+    expect(query.values).toEqual([
+      new Date(from),
+      new Date(to),
+      ['t=delivery', 't=bounce'],
+      ['r=alice@example.com'],
+      new Date(Date.UTC(2026, 10, 27, 9)),
+      '123',
+      'delivery',
+      101,
+    ]);
+  });
+
+  it('matches single keywords through the GIN index and phrases with a check on the phrase term', () => {
+    const query = buildPageQuery(
+      { from, to, filters: [{ kind: 'keyword', field: 'campaign', values: ['blackfriday', 'Summer_Sale'] }] },
+      10,
+    );
+    expect(query.text).toBe(
+      'SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND ' +
+        '((terms @> ($3)::text[] AND EXISTS (SELECT 1 FROM unnest(terms) AS term WHERE term LIKE $4)) OR terms && ($5)::text[]) ' +
+        'ORDER BY ts DESC, event_id DESC, type DESC LIMIT $6',
+    );
+    expect(query.values.slice(2)).toEqual([
+      ['c:summer', 'c:sale'],
+      'c~% summer sale %',
+      ['c:blackfriday'],
+      10,
+    ]);
+  });
+
+  it('escapes LIKE wildcards in phrase values and in the legacy reason substring', () => {
+    const phrase = buildPageQuery(
+      { from, to, filters: [{ kind: 'keyword', field: 'subject', values: ['50% off'] }] },
+      1,
+    );
+    expect(phrase.values).toContain('j~% 50\\% off %');
+    const reason = buildPageQuery({ from, to, filters: [{ kind: 'reason-substring', value: '5.1_1%' }] }, 1);
+    expect(reason.text).toContain('(reason ILIKE $3)');
+    expect(reason.values[2]).toBe('%5.1\\_1\\%%');
+  });
+
+  it('matches nothing for a keyword value made only of separators', () => {
+    const query = buildPageQuery(
+      { from, to, filters: [{ kind: 'keyword', field: 'campaign', values: ['--'] }] },
+      1,
+    );
+    expect(query.text).toContain('AND (false)');
+  });
+
+  it('excludes non-message event types with a negated overlap', () => {
+    const query = buildCountQuery({
+      from,
+      to,
+      filters: [{ kind: 'not-type', values: ['relay_injection', 'success'] }],
+    });
+    expect(query).toEqual({
+      text: 'SELECT count(*)::int8 AS count FROM events WHERE (ts >= $1) AND (ts < $2) AND (NOT (terms && ($3)::text[]))',
+      values: [new Date(from), new Date(to), ['t=relay_injection', 't=success']],
+    });
+  });
+});
