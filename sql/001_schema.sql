@@ -22,15 +22,18 @@ CREATE TABLE batches (
 -- holds every filterable value as prefixed strings (see src/core/terms.ts) under a single GIN index.
 CREATE TABLE events (
   ts       timestamptz NOT NULL,
-  event_id text NOT NULL,
-  type     text NOT NULL,
-  terms    text[] NOT NULL,
+  event_id text COLLATE "C" NOT NULL,
+  type     text COLLATE "C" NOT NULL,
+  terms    text[] COLLATE "C" NOT NULL,
   reason   text,
-  body     bytea NOT NULL,
-  -- Deduplication (an event in two batches is stored once) and the keyset order of both query APIs.
-  -- `type` is part of the key because SparkPost's own sample batches reuse one event_id for every type.
-  CONSTRAINT events_key UNIQUE (ts, event_id, type)
+  body     bytea NOT NULL
 ) PARTITION BY RANGE (ts);
+
+-- Deduplication (an event in two batches is stored once) and the order of both query APIs: newest
+-- first, then event_id and type ascending (the order SparkPost's own responses show for equal times),
+-- read as a backward scan. `type` is part of the key because SparkPost's sample batches reuse one
+-- event_id for every type.
+CREATE UNIQUE INDEX events_key ON events (ts, event_id DESC, type DESC);
 
 CREATE INDEX events_terms ON events USING gin (terms);
 CREATE INDEX events_reason_trgm ON events USING gin (reason gin_trgm_ops) WHERE reason IS NOT NULL;

@@ -2,7 +2,14 @@ import type { ApiAuthConfig } from './config';
 import { authenticateApi } from './core/auth';
 import { type HttpRequest, type HttpResponse, jsonResponse, toErrorResponse } from './core/http';
 import { EVENTS_API_PATH } from './core/query/events-api';
-import { type SearchDeps, searchMessageEvents } from './core/query/search';
+import { LEGACY_API_PATH } from './core/query/legacy-api';
+import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
+import {
+  eventsApiDocumentation,
+  eventsApiSamples,
+  legacyDocumentation,
+  legacySamples,
+} from './core/self-docs';
 import { receiveWebhook, type WebhookDeps, type WebhookOutcome } from './core/webhook';
 import { MethodNotAllowedError, NotFoundError } from './errors';
 import type { Logger } from './logger';
@@ -59,12 +66,23 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
     });
   }
   if (query) {
-    routes.set(EVENTS_API_PATH, {
-      GET: async (request) => {
+    const authenticated =
+      (search: (rawQuery: string, deps: SearchDeps) => Promise<unknown>): Route =>
+      async (request) => {
         authenticateApi(request.headers, query.auth);
-        return jsonResponse(200, await searchMessageEvents(request.rawQuery, query));
-      },
-    });
+        return jsonResponse(200, await search(request.rawQuery, query));
+      };
+    // The self-documentation endpoints are public, as SparkPost's are: they hold no event data.
+    const open =
+      (build: (rawQuery: string) => unknown): Route =>
+      async (request) =>
+        jsonResponse(200, build(request.rawQuery));
+    routes.set(EVENTS_API_PATH, { GET: authenticated(searchMessageEvents) });
+    routes.set(`${EVENTS_API_PATH}/documentation`, { GET: open(eventsApiDocumentation) });
+    routes.set(`${EVENTS_API_PATH}/samples`, { GET: open(eventsApiSamples) });
+    routes.set(LEGACY_API_PATH, { GET: authenticated(searchLegacyMessageEvents) });
+    routes.set(`${LEGACY_API_PATH}/events/documentation`, { GET: open(legacyDocumentation) });
+    routes.set(`${LEGACY_API_PATH}/events/samples`, { GET: open(legacySamples) });
   }
 
   return async (request) => {

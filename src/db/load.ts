@@ -41,7 +41,7 @@ export function createEventStore(db: Db): EventStore {
            SELECT to_timestamp(r.ms / 1000.0), r.event_id, r.type, string_to_array(r.terms, E'\\x1f'), r.reason, r.body
            FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[])
              AS r(ms, event_id, type, terms, reason, body)
-           ON CONFLICT ON CONSTRAINT events_key DO NOTHING`,
+           ON CONFLICT (ts, event_id, type) DO NOTHING`,
           [
             batch.rows.map((row) => row.ts),
             batch.rows.map((row) => row.eventId),

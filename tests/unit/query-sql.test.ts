@@ -4,7 +4,7 @@ const from = Date.UTC(2026, 10, 26, 10);
 const to = Date.UTC(2026, 10, 27, 10);
 
 describe('buildPageQuery', () => {
-  it('prunes by time, binds every value and orders newest first by the keyset', () => {
+  it('prunes by time, binds every value and orders newest first, ties by event_id and type, after the cursor', () => {
     const query = buildPageQuery(
       {
         from,
@@ -19,14 +19,15 @@ describe('buildPageQuery', () => {
     );
     expect(query.text).toBe(
       'SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND (terms && ($3)::text[]) ' +
-        'AND (terms && ($4)::text[]) AND ((ts, event_id, type) < ($5, $6, $7)) ' +
-        'ORDER BY ts DESC, event_id DESC, type DESC LIMIT $8',
+        'AND (terms && ($4)::text[]) AND (ts <= $5 AND (ts < $6 OR (event_id, type) > ($7, $8))) ' +
+        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $9',
     );
     expect(query.values).toEqual([
       new Date(from),
       new Date(to),
       ['t=delivery', 't=bounce'],
       ['r=alice@example.com'],
+      new Date(Date.UTC(2026, 10, 27, 9)),
       new Date(Date.UTC(2026, 10, 27, 9)),
       '123',
       'delivery',
@@ -42,7 +43,7 @@ describe('buildPageQuery', () => {
     expect(query.text).toBe(
       'SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND ' +
         '((terms @> ($3)::text[] AND EXISTS (SELECT 1 FROM unnest(terms) AS term WHERE term LIKE $4)) OR terms && ($5)::text[]) ' +
-        'ORDER BY ts DESC, event_id DESC, type DESC LIMIT $6',
+        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $6',
     );
     expect(query.values.slice(2)).toEqual([
       ['c:summer', 'c:sale'],

@@ -68,7 +68,7 @@ function filterCondition(filter: Filter): Expression {
   }
 }
 
-/** One page, newest first, after the cursor: `limit` rows (ask for one more to learn if a next page exists). */
+/** One page, newest first (ties by event_id, type), after the cursor: `limit` rows (ask for one more to learn if a next page exists). */
 export function buildPageQuery(
   selection: EventsSelection,
   limit: number,
@@ -80,9 +80,12 @@ export function buildPageQuery(
     selection,
   );
   if (after) {
-    q = q.where('(ts, event_id, type) < (?, ?, ?)', new Date(after.ts), after.eventId, after.type);
+    // Rows after the cursor in the order below. The range on ts is the index condition; the rest only
+    // skips the rows of the cursor's own timestamp already returned.
+    const ts = new Date(after.ts);
+    q = q.where('ts <= ? AND (ts < ? OR (event_id, type) > (?, ?))', ts, ts, after.eventId, after.type);
   }
-  q = q.order('ts', false).order('event_id', false).order('type', false).limit(limit);
+  q = q.order('ts', false).order('event_id', true).order('type', true).limit(limit);
   if (offset > 0) q = q.offset(offset);
   const { text, values } = q.toParam();
   return { text, values };

@@ -1,0 +1,158 @@
+import { ValidationError } from '../../errors';
+import { isoMillis, type JsonObject, storedEvent } from '../events';
+import { isTimeZone, offsetMs, parseQueryTime } from './dates';
+import type { StoredRow } from './events-api';
+import type { Filter } from './filters';
+import {
+  eventsFilter,
+  type ListParam,
+  listFilters,
+  parsePerPage,
+  QueryParams,
+  repeatedParams,
+} from './params';
+import type { EventsSelection } from './sql';
+
+/**
+ * SparkPost's legacy Message Events API (SPEC §2), switched off by SparkPost in 2019 but still what many
+ * scripts call: the old parameter names, `reason` as a substring, `timezone`, `page`/`per_page`, and a
+ * `links` array of first/previous/next/last.
+ */
+export const LEGACY_API_PATH = '/api/v1/message-events';
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+/** Legacy list parameters (SPEC §2.1) → field. IDs match exactly, unlike the Events API's keywords. */
+const LIST_PARAMS: Readonly<Record<string, ListParam>> = {
+  recipients: { field: 'recipient', kind: 'exact' },
+  friendly_froms: { field: 'fromAddress', kind: 'exact' },
+  bounce_classes: { field: 'bounceClass', kind: 'exact', integers: true },
+  subaccounts: { field: 'subaccount', kind: 'exact', integers: true },
+  transmission_ids: { field: 'transmission', kind: 'exact' },
+  campaign_ids: { field: 'campaign', kind: 'exact' },
+  template_ids: { field: 'template', kind: 'exact' },
+  ab_test_ids: { field: 'abTest', kind: 'exact' },
+  message_ids: { field: 'message', kind: 'exact' },
+};
+
+export const LEGACY_FILTER_PARAMS = ['events', ...Object.keys(LIST_PARAMS), 'reason'] as const;
+
+export interface LegacySpec extends EventsSelection {
+  readonly timezone: string;
+  readonly page: number;
+  readonly perPage: number;
+  readonly repeat: ReadonlyArray<readonly [string, string]>;
+}
+
+/** Validates legacy parameters into a spec; unknown parameters are ignored. */
+export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
+  const params = new QueryParams(LEGACY_API_PATH, rawQuery);
+  const timezone = params.get('timezone') || 'UTC';
+  if (!isTimeZone(timezone)) {
+    throw new ValidationError(
+      'Invalid timezone parameter',
+      `"${timezone}" is not a tz database time zone name`,
+    );
+  }
+  const toParam = params.get('to');
+  const fromParam = params.get('from');
+  const to = toParam !== undefined ? parseQueryTime(toParam, 'to', timezone) : now - MINUTE_MS;
+  const from =
+    fromParam !== undefined ? parseQueryTime(fromParam, 'from', timezone) : to - 24 * HOUR_MS + MINUTE_MS;
+  if (from > to) throw new ValidationError('Invalid time range', 'from must be before to');
+
+  const pageParam = params.get('page') || '1';
+  const page = Number(pageParam);
+  if (!/^\d+$/.test(pageParam) || !Number.isSafeInteger(page) || page < 1) {
+    throw new ValidationError(
+      'Invalid page parameter',
+      `page must be a positive integer (got "${pageParam}")`,
+    );
+  }
+  const perPage = parsePerPage(params.get('per_page'));
+
+  const filters: Filter[] = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];
+  const reason = params.get('reason');
+  if (reason !== undefined && reason.trim() !== '') filters.push({ kind: 'reason-substring', value: reason });
+
+  return { from, to, timezone, page, perPage, filters, repeat: repeatedParams(params, LEGACY_FILTER_PARAMS) };
+}
+
+export interface LegacyLink {
+  href: string;
+  rel: 'first' | 'previous' | 'next' | 'last';
+}
+
+export interface LegacyResponse {
+  links: LegacyLink[];
+  results: JsonObject[];
+  total_count: number;
+}
+
+/**
+ * Shapes a page (SPEC §2.2): first/previous only after page 1, next/last only before the last page, an
+ * empty array when everything fits on one page. Hrefs repeat the window at minute precision in the
+ * query's time zone, then the filters.
+ */
+export function legacyResponse(spec: LegacySpec, rows: readonly StoredRow[], total: number): LegacyResponse {
+  const lastPage = Math.max(1, Math.ceil(total / spec.perPage));
+  const href = (page: number) => {
+    const query = new URLSearchParams();
+    query.set('page', String(page));
+    query.set('per_page', String(spec.perPage));
+    query.set('from', wallTime(spec.from, spec.timezone));
+    query.set('to', wallTime(spec.to, spec.timezone));
+    query.set('timezone', spec.timezone);
+    for (const [name, raw] of spec.repeat) query.append(name, raw);
+    return `${LEGACY_API_PATH}?${query.toString().replace(/%3A/g, ':')}`;
+  };
+  const links: LegacyLink[] = [];
+  if (spec.page > 1) {
+    links.push({ href: href(1), rel: 'first' });
+    links.push({ href: href(Math.min(spec.page - 1, lastPage)), rel: 'previous' });
+  }
+  if (spec.page < lastPage) {
+    links.push({ href: href(spec.page + 1), rel: 'next' });
+    links.push({ href: href(lastPage), rel: 'last' });
+  }
+  return {
+    links,
+    results: rows.map((row) => toLegacyEvent(row.ts, storedEvent(row.body))),
+    total_count: total,
+  };
+}
+
+/** `YYYY-MM-DDTHH:MM` in the zone (seconds only when the window has them). */
+function wallTime(ms: number, timeZone: string): string {
+  const iso = new Date(ms + offsetMs(ms, timeZone)).toISOString();
+  return ms % MINUTE_MS === 0 ? iso.slice(0, 16) : iso.slice(0, 19);
+}
+
+/** Fields the legacy API returned as strings even when they hold numbers (SPEC §2.2). */
+const STRING_FIELDS = [
+  'customer_id',
+  'subaccount_id',
+  'msg_size',
+  'num_retries',
+  'queue_time',
+  'bounce_class',
+  'error_code',
+  'template_version',
+  'transactional',
+  'ab_test_version',
+] as const;
+
+/**
+ * The legacy representation: flat, `timestamp` as `YYYY-MM-DDTHH:MM:SS.sss+00:00`, `tdate` as ISO UTC
+ * (as real 2017 responses carried), numeric fields as strings, everything else exactly as received.
+ */
+export function toLegacyEvent(ts: number, event: JsonObject): JsonObject {
+  const iso = isoMillis(ts);
+  const out: JsonObject = { ...event, timestamp: `${iso.slice(0, -1)}+00:00`, tdate: iso };
+  for (const field of STRING_FIELDS) {
+    const value = out[field];
+    if (typeof value === 'number') out[field] = String(value);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import { ValidationError } from '../../errors';
+import { KNOWN_EVENT_TYPES, OTHER_EVENT_TYPES } from '../catalogue';
+import type { TermFieldName } from '../terms';
+import { type Filter, splitList } from './filters';
+
+/**
+ * Parameter reading shared by both query APIs: the URI limit, `per_page`, `events`, and list
+ * parameters turned into filters through a table of parameter → field.
+ */
+
+/** SparkPost's URI limit for event searches (SPEC §1). */
+export const MAX_URI_LENGTH = 4096;
+export const DEFAULT_PER_PAGE = 1000;
+export const MAX_PER_PAGE = 10_000;
+
+export interface ListParam {
+  readonly field: TermFieldName;
+  readonly kind: 'exact' | 'keyword';
+  /** Values must be integers (checked before any SQL is built). */
+  readonly integers?: boolean;
+}
+
+/** Query parameters, read the way SparkPost reads them: the first value of a name wins. */
+export class QueryParams {
+  private readonly params: URLSearchParams;
+  readonly delimiter: string;
+
+  constructor(
+    readonly path: string,
+    readonly rawQuery: string,
+  ) {
+    if (path.length + 1 + rawQuery.length > MAX_URI_LENGTH) {
+      throw new ValidationError(
+        'URI too long',
+        `The request URI must be at most ${MAX_URI_LENGTH} characters`,
+      );
+    }
+    this.params = new URLSearchParams(rawQuery);
+    this.delimiter = this.get('delimiter') || ',';
+  }
+
+  get(name: string): string | undefined {
+    return this.params.get(name) ?? undefined;
+  }
+
+  /** A list parameter's items; empty when absent or blank. */
+  list(name: string): string[] {
+    const raw = this.get(name);
+    return raw === undefined ? [] : splitList(raw, this.delimiter);
+  }
+}
+
+export function parsePerPage(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_PER_PAGE;
+  const perPage = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || perPage < 1 || perPage > MAX_PER_PAGE) {
+    throw new ValidationError(
+      'Invalid per_page parameter',
+      `per_page must be an integer from 1 to ${MAX_PER_PAGE} (got "${raw}")`,
+    );
+  }
+  return perPage;
+}
+
+/**
+ * The `events` filter. Without it, every message event type: relay, A/B-test and ingest events are
+ * stored but, as in SparkPost's message search, returned only when asked for by name.
+ */
+export function eventsFilter(params: QueryParams): Filter {
+  const types = params.list('events');
+  if (types.length === 0) return { kind: 'not-type', values: OTHER_EVENT_TYPES };
+  const unknown = types.filter((type) => !KNOWN_EVENT_TYPES.includes(type));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      'Invalid events parameter',
+      `Unknown event type(s): ${unknown.join(', ')}. Valid types: ${KNOWN_EVENT_TYPES.join(', ')}`,
+    );
+  }
+  return { kind: 'exact', field: 'type', values: types };
+}
+
+/** Filters for every list parameter present, in table order; integers checked. */
+export function listFilters(params: QueryParams, table: Readonly<Record<string, ListParam>>): Filter[] {
+  const filters: Filter[] = [];
+  for (const [name, { field, kind, integers }] of Object.entries(table)) {
+    const values = params.list(name);
+    if (values.length === 0) continue;
+    if (integers) {
+      const bad = values.find((value) => !/^-?\d+$/.test(value));
+      if (bad !== undefined) {
+        throw new ValidationError(
+          `Invalid ${name} parameter`,
+          `${name} must be a list of integers (got "${bad}")`,
+        );
+      }
+    }
+    filters.push({ kind, field, values });
+  }
+  return filters;
+}
+
+/** Parameters to repeat in pagination links: every filter parameter given, verbatim, plus the delimiter. */
+export function repeatedParams(params: QueryParams, names: readonly string[]): Array<[string, string]> {
+  const repeat: Array<[string, string]> = [];
+  for (const name of [...names, 'delimiter']) {
+    const raw = params.get(name);
+    if (raw !== undefined && raw !== '') repeat.push([name, raw]);
+  }
+  return repeat;
+}
