@@ -1,0 +1,554 @@
+/**
+ * `npm run bench`: the volume benchmark of issue 4. Generates realistic SparkPost batches, ingests them
+ * through the real path (receiveWebhook → local batch store → loadBatch → PostgreSQL), loads the same
+ * data with two reference loaders (the 2017 design, and COPY as the machine's limit), measures query
+ * latency and storage at each checkpoint, and writes docs/BENCHMARKS.md and a chart.
+ *
+ *   npm run bench                                   # smoke run: 50k events, checkpoints 10k and 50k
+ *   npm run bench -- --events 1000000               # checkpoints 200k and 1M
+ *   npm run bench -- --events 5000000 --checkpoints 1000000,5000000
+ *
+ * Other options: --seed, --days, --batch, --runs, --warmup, --explains, --out, --svg, --no-2017,
+ * --no-copy, --keep. DATABASE_URL selects an existing server (databases are created and dropped on it).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import pg from 'pg';
+import { DEFAULT_MAX_BATCH_BYTES } from '../src/config';
+import { rowsOfBatch } from '../src/core/events';
+import { type EventStore, loadBatch } from '../src/core/load-batch';
+import type { EventReader } from '../src/core/query/search';
+import { receiveWebhook } from '../src/core/webhook';
+import { createEventStore } from '../src/db/load';
+import { migrate, readMigrations } from '../src/db/migrate';
+import { createDb, type Db, type Queryable } from '../src/db/pool';
+import { createEventReader } from '../src/db/read';
+import { type EmbeddedPg, startEmbeddedPg } from '../src/local/embedded-pg';
+import { silentLogger } from '../src/logger';
+import { localDirBatchStore } from '../src/storage/local-dir';
+import { flatEvent, type GeneratedBatch, generateBatches } from './generate';
+import { CpuMeter, PgCpu, statementLabel, Timings } from './measure';
+import { QuerySamples, runShapes } from './queries';
+import { Random } from './random';
+import { load2017, SCHEMA_2017 } from './reference-2017';
+import {
+  COPY_SCHEMA,
+  copyChunk,
+  countRows,
+  createCopyTable,
+  exportRows,
+  partitionKeyColumn,
+  syncPartitions,
+} from './reference-copy';
+import { type Checkpoint, chartSvg, markdown, type RunReport, type Segment } from './report';
+import { inheritedTableSize, partitionedTableSize, relationSize } from './storage';
+
+const ROOT = resolve(__dirname, '..');
+const DAY_MS = 86_400_000;
+/** Batches handled per step: received, loaded by us, then by the 2017 loader. */
+const CHUNK_BATCHES = 100;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '50000' },
+      checkpoints: { type: 'string' },
+      seed: { type: 'string', default: '42' },
+      days: { type: 'string', default: '30' },
+      batch: { type: 'string', default: '350' },
+      runs: { type: 'string', default: '100' },
+      warmup: { type: 'string', default: '5' },
+      explains: { type: 'string', default: '5' },
+      out: { type: 'string', default: 'docs/BENCHMARKS.md' },
+      svg: { type: 'string', default: 'docs/benchmarks.svg' },
+      'no-2017': { type: 'boolean', default: false },
+      'no-copy': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const positive = (name: string, raw: string | undefined): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`--${name} must be a positive integer (got "${raw}")`);
+    return value;
+  };
+  const events = positive('events', values.events);
+  const checkpoints = values.checkpoints
+    ? values.checkpoints.split(',').map((item) => positive('checkpoints', item.trim()))
+    : [Math.max(1, Math.round(events / 5)), events];
+  checkpoints.sort((a, b) => a - b);
+  if ((checkpoints[checkpoints.length - 1] ?? 0) !== events) checkpoints.push(events);
+  return {
+    events,
+    checkpoints: [...new Set(checkpoints)].filter((c) => c <= events),
+    seed: positive('seed', values.seed),
+    days: positive('days', values.days),
+    batch: positive('batch', values.batch),
+    runs: positive('runs', values.runs),
+    warmup: Number(values.warmup ?? 5),
+    explains: Number(values.explains ?? 5),
+    out: values.out ?? 'docs/BENCHMARKS.md',
+    svg: values.svg ?? 'docs/benchmarks.svg',
+    with2017: !values['no-2017'],
+    withCopy: !values['no-copy'],
+    keep: values.keep ?? false,
+  };
+}
+
+const log = (message: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+/** A Db whose statements are timed by label (first words of the SQL, never values). */
+function timedDb(db: Db, timings: Timings): Db {
+  const wrap = (q: Queryable): Queryable => ({
+    async query(text, values) {
+      const started = performance.now();
+      try {
+        return await q.query(text, values);
+      } finally {
+        timings.add(statementLabel(text), performance.now() - started);
+      }
+    },
+  });
+  return {
+    query: wrap(db).query,
+    transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    withClient: (work) => db.withClient((client) => work(wrap(client))),
+    end: () => db.end(),
+  };
+}
+
+function withUrlDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function directorySize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+/** UTC day boundaries cutting [lo, hi) into windows of at most one day (for bounded exports). */
+function dayWindows(lo: number, hi: number): Array<[number, number]> {
+  const windows: Array<[number, number]> = [];
+  let start = lo;
+  while (start < hi) {
+    const end = Math.min(hi, (Math.floor(start / DAY_MS) + 1) * DAY_MS);
+    windows.push([start, end]);
+    start = end;
+  }
+  return windows;
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const started = performance.now();
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  log(`${command}: ${opts.events} events, checkpoints ${opts.checkpoints.join(', ')}`);
+
+  const dir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-bench-'));
+  // mkdtemp makes the folder private; when run as root, PostgreSQL (as `postgres`) must pass through it.
+  await chmod(dir, 0o755);
+  let embedded: EmbeddedPg | undefined;
+  let serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    log('starting embedded PostgreSQL');
+    embedded = await startEmbeddedPg(join(dir, 'pg'), silentLogger);
+    serverUrl = embedded.connectionString;
+  }
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const suffix = randomBytes(4).toString('hex');
+  const oursName = `sedb_bench_${suffix}`;
+  const oldName = `sedb_bench_${suffix}_2017`;
+  await admin.query(`CREATE DATABASE ${oursName}`);
+  if (opts.with2017) await admin.query(`CREATE DATABASE ${oldName}`);
+  const pgCpu = PgCpu.fromBackendPid(
+    Number((await admin.query('SELECT pg_backend_pid() AS pid')).rows[0].pid),
+  );
+  const version = String((await admin.query('SHOW server_version')).rows[0].server_version);
+  const settings: Array<[string, string]> = [];
+  for (const name of [
+    'shared_buffers',
+    'max_wal_size',
+    'synchronous_commit',
+    'fsync',
+    'wal_compression',
+    'autovacuum',
+  ]) {
+    settings.push([name, String((await admin.query(`SHOW ${name}`)).rows[0][name])]);
+  }
+
+  const oursUrl = withUrlDatabase(serverUrl, oursName);
+  const statements = new Timings();
+  const baseDb = createDb(
+    { connectionString: oursUrl, poolMax: 4, statementTimeoutMs: 0, ssl: false },
+    silentLogger,
+  );
+  await migrate(baseDb, await readMigrations(join(ROOT, 'sql')), silentLogger);
+  const db = timedDb(baseDb, statements);
+  const queryDb = createDb(
+    { connectionString: oursUrl, poolMax: 4, statementTimeoutMs: 0, ssl: false },
+    silentLogger,
+  );
+
+  const store = localDirBatchStore(join(dir, 'batches'));
+  const token = randomBytes(16).toString('hex');
+  const webhookDeps = {
+    store,
+    auth: { disabled: false, token },
+    maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
+    logger: silentLogger,
+  };
+  const inner = createEventStore(db);
+  let storeMs = 0;
+  const events: EventStore = {
+    ...inner,
+    async load(batch) {
+      const t = performance.now();
+      try {
+        return await inner.load(batch);
+      } finally {
+        storeMs += performance.now() - t;
+      }
+    },
+  };
+  const loadDeps = { store, events, logger: silentLogger };
+
+  let oldPool: pg.Pool | undefined;
+  if (opts.with2017) {
+    oldPool = new pg.Pool({ connectionString: withUrlDatabase(serverUrl, oldName), max: 2 });
+    await oldPool.query(SCHEMA_2017);
+  }
+  let copyClient: pg.Client | undefined;
+  let exportClient: pg.Client | undefined;
+  let partitionKey = '';
+  if (opts.withCopy) {
+    copyClient = new pg.Client({ connectionString: oursUrl });
+    exportClient = new pg.Client({ connectionString: oursUrl });
+    await copyClient.connect();
+    await exportClient.connect();
+    partitionKey = await partitionKeyColumn(copyClient);
+    await createCopyTable(copyClient);
+  }
+
+  const startMs = Date.UTC(2024, 10, 1);
+  const batches = generateBatches({
+    seed: opts.seed,
+    events: opts.events,
+    days: opts.days,
+    startMs,
+    batchSize: opts.batch,
+  });
+  const sampleRandom = new Random(opts.seed + 1);
+  const samples = new QuerySamples(sampleRandom, Math.min(1, 20_000 / ((opts.events / opts.days) * 1.5)));
+  const types = new Map<string, number>();
+  const recipients = new Set<string>();
+  let rawBytes = 0;
+  let maxEventBytes = 0;
+  let generateMs = 0;
+  let loaded = 0;
+  let firstTs = Number.NaN;
+  let lastTs = 0;
+  let exportedUpTo: number | undefined;
+  const segments: Segment[] = [];
+  const checkpoints: Checkpoint[] = [];
+  const oursCpu = new CpuMeter(pgCpu);
+  const oldCpu = new CpuMeter(pgCpu);
+  const copyCpu = new CpuMeter(pgCpu);
+  let batchNumber = 0;
+
+  for (const checkpoint of opts.checkpoints) {
+    const segment: Segment = {
+      upTo: checkpoint,
+      from: loaded,
+      ours: {
+        events: 0,
+        ms: 0,
+        nodeCpuS: 0,
+        pgCpuS: 0,
+        storeMs: 0,
+        statements: new Map(),
+        inserted: 0,
+        duplicates: 0,
+        webhookMs: [],
+        sampleEvents: 0,
+        sampleParseMs: 0,
+        sampleRowsMs: 0,
+      },
+      ...(opts.with2017
+        ? { ref2017: { events: 0, ms: 0, nodeCpuS: 0, pgCpuS: 0, prepareMs: 0, databaseMs: 0 } }
+        : {}),
+      ...(opts.withCopy ? { copy: { events: 0, ms: 0, nodeCpuS: 0, pgCpuS: 0, exportMs: 0 } } : {}),
+    };
+    statements.reset();
+    storeMs = 0;
+    for (const meter of [oursCpu, oldCpu, copyCpu]) {
+      meter.node = 0;
+      meter.pg = 0;
+    }
+    while (loaded < checkpoint) {
+      // Generate a chunk (untimed).
+      const genStarted = performance.now();
+      const chunk: GeneratedBatch[] = [];
+      let chunkEvents = 0;
+      while (chunk.length < CHUNK_BATCHES && loaded + chunkEvents < checkpoint) {
+        const next = batches.next();
+        if (next.done) break;
+        chunk.push(next.value);
+        chunkEvents += next.value.elements.length;
+      }
+      if (chunk.length === 0) break;
+      for (const batch of chunk) {
+        rawBytes += batch.rawBytes;
+        if (Number.isNaN(firstTs)) firstTs = batch.firstTs;
+        lastTs = batch.lastTs;
+        for (const element of batch.elements) {
+          samples.add(element);
+          const event = flatEvent(element);
+          const type = String(event.type);
+          types.set(type, (types.get(type) ?? 0) + 1);
+          if (typeof event.rcpt_to === 'string') recipients.add(event.rcpt_to);
+          maxEventBytes = Math.max(maxEventBytes, JSON.stringify(element).length);
+        }
+      }
+      generateMs += performance.now() - genStarted;
+
+      // Ours: the webhook accepts each batch, then the loader loads it.
+      const keys: string[] = [];
+      for (const batch of chunk) {
+        const t = performance.now();
+        const outcome = await receiveWebhook(
+          {
+            headers: {
+              'content-type': 'application/json',
+              'x-messagesystems-batch-id': batch.batchId,
+              'x-messagesystems-webhook-token': token,
+            },
+            body: batch.body,
+          },
+          webhookDeps,
+        );
+        segment.ours.webhookMs.push(performance.now() - t);
+        if (outcome.status !== 'stored') throw new Error(`webhook answered ${outcome.status}`);
+        keys.push(outcome.key);
+      }
+      oursCpu.start();
+      for (const key of keys) {
+        const t = performance.now();
+        const outcome = await loadBatch(key, loadDeps);
+        segment.ours.ms += performance.now() - t;
+        if (outcome.status !== 'loaded') throw new Error(`loadBatch answered ${outcome.status} for ${key}`);
+        segment.ours.inserted += outcome.inserted;
+        segment.ours.duplicates += outcome.duplicates;
+      }
+      oursCpu.stop();
+      segment.ours.events += chunkEvents;
+      // Untimed: how the Node side splits, on every 10th batch.
+      for (let i = 0; i < chunk.length; i += 1) {
+        if ((batchNumber + i) % 10 !== 0) continue;
+        const object = await store.get(keys[i] as string);
+        const t0 = performance.now();
+        const parsed = JSON.parse(gunzipSync(object.body).toString('utf8')) as unknown[];
+        const t1 = performance.now();
+        rowsOfBatch(parsed, object.storedAt.getTime());
+        const t2 = performance.now();
+        segment.ours.sampleParseMs += t1 - t0;
+        segment.ours.sampleRowsMs += t2 - t1;
+        segment.ours.sampleEvents += parsed.length;
+      }
+      batchNumber += chunk.length;
+
+      // The 2017 design, same bodies.
+      if (oldPool && segment.ref2017) {
+        oldCpu.start();
+        for (const batch of chunk) {
+          const t = performance.now();
+          const timing = await load2017(oldPool, batch.batchId, batch.body);
+          segment.ref2017.ms += performance.now() - t;
+          segment.ref2017.prepareMs += timing.prepareMs;
+          segment.ref2017.databaseMs += timing.databaseMs;
+        }
+        oldCpu.stop();
+        segment.ref2017.events += chunkEvents;
+      }
+      loaded += chunkEvents;
+      const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
+      log(
+        `${loaded} events loaded; segment so far: ours ${rate(segment.ours.events, segment.ours.ms)}/s` +
+          (segment.ref2017 ? `, 2017 ${rate(segment.ref2017.events, segment.ref2017.ms)}/s` : ''),
+      );
+    }
+    segment.ours.storeMs = storeMs;
+    segment.ours.statements = statements.snapshot();
+    segment.ours.nodeCpuS = oursCpu.node;
+    segment.ours.pgCpuS = oursCpu.pg;
+    if (segment.ref2017) {
+      segment.ref2017.nodeCpuS = oldCpu.node;
+      segment.ref2017.pgCpuS = oldCpu.pg;
+    }
+
+    // The machine's limit: COPY of the rows this segment added to our table.
+    if (copyClient && exportClient && segment.copy) {
+      const last = checkpoint === opts.checkpoints[opts.checkpoints.length - 1];
+      // Rows at the segment's last timestamp may still arrive in the next segment: leave them for it.
+      const hi = last ? lastTs + 1000 : lastTs;
+      await syncPartitions(copyClient);
+      for (const [wlo, whi] of dayWindows(exportedUpTo ?? firstTs, hi)) {
+        const t = performance.now();
+        const chunks = await exportRows(exportClient, partitionKey, wlo, whi, opts.batch);
+        segment.copy.exportMs += performance.now() - t;
+        copyCpu.start();
+        for (const chunk of chunks) {
+          segment.copy.ms += await copyChunk(copyClient, chunk);
+          segment.copy.events += countRows(chunk);
+        }
+        copyCpu.stop();
+      }
+      exportedUpTo = hi;
+      segment.copy.nodeCpuS = copyCpu.node;
+      segment.copy.pgCpuS = copyCpu.pg;
+      log(
+        `COPY limit: ${segment.copy.events} rows at ${Math.round(segment.copy.events / (segment.copy.ms / 1000))}/s`,
+      );
+    }
+    segments.push(segment);
+
+    // Checkpoint: storage, then queries.
+    log(`checkpoint ${loaded}: storage`);
+    const storage = await baseDb.withClient(async (client) => {
+      const c = client as unknown as pg.ClientBase;
+      return {
+        ours: await partitionedTableSize(c, 'public.events'),
+        oursBatches: await relationSize(c, 'public.batches'),
+        ...(opts.withCopy ? { copy: await partitionedTableSize(c, `${COPY_SCHEMA}.events`) } : {}),
+      };
+    });
+    const oldSize = oldPool
+      ? await (async () => {
+          const client = await (oldPool as pg.Pool).connect();
+          try {
+            return await inheritedTableSize(client, 'public.events');
+          } finally {
+            client.release();
+          }
+        })()
+      : undefined;
+    const batchStore = await directorySize(join(dir, 'batches'));
+    log(`checkpoint ${loaded}: queries`);
+    const last = { page: Number.NaN, count: Number.NaN };
+    const baseReader = createEventReader(queryDb);
+    const reader: EventReader = {
+      async rows(query) {
+        const t = performance.now();
+        try {
+          return await baseReader.rows(query);
+        } finally {
+          last.page = performance.now() - t;
+        }
+      },
+      async count(query) {
+        const t = performance.now();
+        try {
+          return await baseReader.count(query);
+        } finally {
+          last.count = performance.now() - t;
+        }
+      },
+    };
+    const now = Math.ceil((lastTs + 60_000) / 1000) * 1000;
+    const isLast = checkpoint === opts.checkpoints[opts.checkpoints.length - 1];
+    const queries = await runShapes(
+      { db: queryDb, reader, last, now, random: new Random(opts.seed + checkpoint), samples },
+      opts.runs,
+      opts.warmup,
+      opts.explains,
+      isLast,
+    );
+    checkpoints.push({
+      events: loaded,
+      rawBytes,
+      spanDays: (lastTs - firstTs) / DAY_MS,
+      storage: { ...storage, batchStore, ...(oldSize ? { ref2017: oldSize } : {}) },
+      queries,
+    });
+    log(`checkpoint ${loaded} done`);
+  }
+
+  const cpuList = cpus();
+  const report: RunReport = {
+    command,
+    date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    machine: {
+      cpus: cpuList.length,
+      model: cpuList[0]?.model.trim() ?? 'unknown',
+      ramGiB: totalmem() / 1024 ** 3,
+      os: `${platform()} ${release()}`,
+      node: process.version,
+    },
+    pg: { version, settings, embedded: embedded !== undefined },
+    options: {
+      events: opts.events,
+      checkpoints: opts.checkpoints.join('/'),
+      seed: opts.seed,
+      days: opts.days,
+      batch: opts.batch,
+      runs: opts.runs,
+      warmup: opts.warmup,
+      explains: opts.explains,
+    },
+    data: {
+      events: loaded,
+      rawBytes,
+      maxEventBytes,
+      recipients: recipients.size,
+      types: [...types].sort((a, b) => b[1] - a[1]),
+      firstTs,
+      lastTs,
+      generateS: generateMs / 1000,
+    },
+    segments,
+    checkpoints,
+    wallS: (performance.now() - started) / 1000,
+  };
+
+  const svgPath = resolve(ROOT, opts.svg);
+  const outPath = resolve(ROOT, opts.out);
+  await mkdir(dirname(outPath), { recursive: true });
+  await mkdir(dirname(svgPath), { recursive: true });
+  const svgRef = svgPath.startsWith(dirname(outPath)) ? svgPath.slice(dirname(outPath).length + 1) : svgPath;
+  await writeFile(outPath, `${markdown(report, true, svgRef)}\n`);
+  await writeFile(svgPath, chartSvg(report));
+  process.stdout.write(`${markdown(report, false, svgRef)}\n`);
+  log(`wrote ${outPath} and ${svgPath}`);
+
+  await baseDb.end();
+  await queryDb.end();
+  await oldPool?.end();
+  await copyClient?.end();
+  await exportClient?.end();
+  if (!opts.keep) {
+    await admin.query(`DROP DATABASE IF EXISTS ${oursName} WITH (FORCE)`);
+    if (opts.with2017) await admin.query(`DROP DATABASE IF EXISTS ${oldName} WITH (FORCE)`);
+  }
+  await admin.end();
+  if (embedded) await embedded.stop();
+  if (!opts.keep) await rm(dir, { recursive: true, force: true });
+  else log(`kept ${dir}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+import type pg from 'pg';
+
+/** On-disk size of one partitioned (or inheritance-partitioned) table, all partitions. */
+export interface TableSize {
+  readonly partitions: number;
+  /** Heap main fork plus free-space and visibility maps, all partitions. */
+  readonly heap: number;
+  /** TOAST tables and their indexes. */
+  readonly toast: number;
+  /** Per index of the parent (summed over its partition indexes). */
+  readonly indexes: ReadonlyArray<{
+    readonly name: string;
+    readonly definition: string;
+    readonly bytes: number;
+  }>;
+  /** pg_total_relation_size summed over every partition (and the parent). */
+  readonly total: number;
+  readonly rows: number;
+}
+
+/** Sizes of a declaratively partitioned table (`schema.table`), per heap, TOAST and each index. */
+export async function partitionedTableSize(client: pg.ClientBase, qualified: string): Promise<TableSize> {
+  const leaves = await client.query<{ partitions: string; heap: string; toast: string; total: string }>(
+    `SELECT count(*) FILTER (WHERE t.isleaf) AS partitions,
+            coalesce(sum(pg_table_size(t.relid) - coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0)), 0) AS heap,
+            coalesce(sum(coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0)), 0) AS toast,
+            coalesce(sum(pg_total_relation_size(t.relid)), 0) AS total
+     FROM pg_partition_tree($1::regclass) t JOIN pg_class c ON c.oid = t.relid`,
+    [qualified],
+  );
+  const indexes = await client.query<{ name: string; definition: string; bytes: string }>(
+    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition,
+            (SELECT coalesce(sum(pg_relation_size(p.relid)), 0) FROM pg_partition_tree(i.indexrelid) p) AS bytes
+     FROM pg_index i WHERE i.indrelid = $1::regclass ORDER BY 3 DESC`,
+    [qualified],
+  );
+  const rows = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified}`);
+  const leaf = leaves.rows[0];
+  return {
+    partitions: Number(leaf?.partitions ?? 0),
+    heap: Number(leaf?.heap ?? 0),
+    toast: Number(leaf?.toast ?? 0),
+    indexes: indexes.rows.map((row) => ({
+      name: row.name,
+      definition: row.definition,
+      bytes: Number(row.bytes),
+    })),
+    total: Number(leaf?.total ?? 0),
+    rows: Number(rows.rows[0]?.n ?? 0),
+  };
+}
+
+/** Sizes of an inheritance-partitioned table (the 2017 design): the parent and every child. */
+export async function inheritedTableSize(client: pg.ClientBase, qualified: string): Promise<TableSize> {
+  const result = await client.query<{
+    partitions: string;
+    heap: string;
+    toast: string;
+    indexes: string;
+    total: string;
+  }>(
+    `WITH tables AS (
+       SELECT $1::regclass AS oid
+       UNION ALL SELECT inhrelid FROM pg_inherits WHERE inhparent = $1::regclass)
+     SELECT count(*) - 1 AS partitions,
+            sum(pg_table_size(t.oid) - coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0)) AS heap,
+            sum(coalesce(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0)) AS toast,
+            sum(pg_indexes_size(t.oid)) AS indexes,
+            sum(pg_total_relation_size(t.oid)) AS total
+     FROM tables t JOIN pg_class c ON c.oid = t.oid`,
+    [qualified],
+  );
+  const rows = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified}`);
+  const row = result.rows[0];
+  const indexBytes = Number(row?.indexes ?? 0);
+  return {
+    partitions: Number(row?.partitions ?? 0),
+    heap: Number(row?.heap ?? 0),
+    toast: Number(row?.toast ?? 0),
+    indexes: indexBytes > 0 ? [{ name: '(all)', definition: '', bytes: indexBytes }] : [],
+    total: Number(row?.total ?? 0),
+    rows: Number(rows.rows[0]?.n ?? 0),
+  };
+}
+
+export async function relationSize(client: pg.ClientBase, qualified: string): Promise<number> {
+  const result = await client.query<{ bytes: string }>(
+    'SELECT pg_total_relation_size($1::regclass) AS bytes',
+    [qualified],
+  );
+  return Number(result.rows[0]?.bytes ?? 0);
+}
