@@ -53,6 +53,8 @@ export interface Checkpoint {
     readonly ref2017?: TableSize;
     readonly copy?: TableSize;
   };
+  /** Partitions, how many autovacuum had analyzed by itself, and the time of our VACUUM (ANALYZE). */
+  readonly maintenance: { partitions: number; autoAnalyzed: number; vacuumS: number };
   readonly queries: ShapeResult[];
 }
 
@@ -353,6 +355,13 @@ export function markdown(report: RunReport, withPlans: boolean, svgName: string)
   for (const c of report.checkpoints) {
     out.push(
       `### After ${int(c.events)} events (${fmt(c.spanDays, 1)} days of data, ${c.storage.ours.partitions} day partitions)`,
+    );
+    out.push('');
+    out.push(
+      `Before the queries: ${c.maintenance.autoAnalyzed} of ${c.maintenance.partitions} partitions had been analyzed by autovacuum; ` +
+        (Number.isFinite(c.maintenance.vacuumS)
+          ? `the run then vacuumed and analyzed every partition (${fmt(c.maintenance.vacuumS, 1)} s), as autovacuum would have over the days this data spans.`
+          : 'no manual maintenance (--no-vacuum): tables as loaded.'),
     );
     out.push('');
     out.push(
