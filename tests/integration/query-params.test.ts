@@ -1,0 +1,303 @@
+import { type Element, fixture, inner } from '../helpers/fixtures';
+import { EVENTS_API_RULES, expectedEvents, LEGACY_RULES } from '../helpers/oracle';
+import { type FlatEvent, SEED_FROM, SEED_TO, SEED_WINDOW, seedElements, seedEvents } from '../helpers/seed';
+import { json, startTestService, type TestService } from '../helpers/service';
+
+/**
+ * Parameter by parameter, both query APIs against real PostgreSQL, compared with an independent
+ * statement of each parameter's meaning (helpers/oracle.ts). The data (helpers/seed.ts plus SparkPost's
+ * sample batches) gives every parameter matching and non-matching rows.
+ */
+let t: TestService;
+const seeded = seedEvents();
+const samples2016 = fixture<Element[]>('webhook-samples-2016.json');
+const samples2020 = fixture<Element[]>('webhook-samples-2020.json');
+const sampleEvents: FlatEvent[] = [...samples2016, ...samples2020].map(inner);
+
+beforeAll(async () => {
+  t = await startTestService();
+  for (const [batchId, batch] of [
+    ['seed', seedElements()],
+    ['samples-2016', samples2016],
+    ['samples-2020', samples2020],
+  ] as const) {
+    expect((await t.postBatch(JSON.stringify(batch), { batchId })).status).toBe(200);
+  }
+  await t.loaded();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+const ids = (events: FlatEvent[]) => events.map((e) => String(e.event_id ?? '(none)'));
+const resultIds = (results: Array<Record<string, unknown>>) =>
+  results.map((e) => String(e.event_id ?? '(none)'));
+
+function parseCase(query: string): Record<string, string[]> {
+  const params: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(query)) {
+    params[name] =
+      name === 'reason'
+        ? [value]
+        : value
+            .split(',')
+            .map((v) => v.trim())
+            .filter(Boolean);
+  }
+  return params;
+}
+
+describe('Events API: each parameter selects what SparkPost’s definition says', () => {
+  const cases: string[] = [
+    'event_ids=seed-0001,seed-0005,seed-9999',
+    'events=bounce,delay',
+    'events=relay_delivery',
+    'recipients=A@MAIL.yahoo.com',
+    'recipient_domains=yahoo',
+    'recipient_domains=co.uk',
+    'from_addresses=news@info.example.com,TEAM@shop.io',
+    'sending_domains=example.com',
+    'subjects=friday',
+    'subjects=black friday',
+    'subjects=deals are',
+    'bounce_classes=10',
+    'reasons=5.4.7',
+    'reasons=user unknown',
+    'campaigns=blackfriday',
+    'campaigns=friday',
+    'campaigns=summer sale',
+    'templates=reset',
+    'templates=welcome-email',
+    'sending_ips=10.0.0.2',
+    'ip_pools=admin',
+    'subaccounts=101,0',
+    'messages=msg-3,msg-10',
+    'transmissions=9003',
+    'mailbox_providers=verizon',
+    'mailbox_providers=media group',
+    'mailbox_provider_regions=europe',
+    'mailbox_provider_regions=North America - USA',
+    'ab_tests=subject',
+    'ab_tests=subject&ab_test_versions=2',
+    'campaigns=friday&events=delivery,open&subaccounts=102',
+  ];
+
+  it.each(cases)('%s', async (query) => {
+    const response = await t.get(`/api/v1/events/message?${SEED_WINDOW}&per_page=10000&${query}`);
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    const expected = expectedEvents(seeded, parseCase(query), EVENTS_API_RULES, {
+      from: SEED_FROM,
+      to: SEED_TO,
+    });
+    // Every case has both matching and non-matching rows in the window.
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(seeded.length);
+    expect(resultIds(body.results)).toEqual(ids(expected));
+    expect(body.total_count).toBe(expected.length);
+  });
+
+  it.each(cases.filter((query) => !query.startsWith('event_ids')))(
+    '%s, on SparkPost’s sample events',
+    async (query) => {
+      const window = { from: Date.UTC(2016, 0, 1), to: Date.UTC(2016, 11, 31) };
+      const response = await t.get(
+        `/api/v1/events/message?from=2016-01-01T00:00&to=2016-12-31T00:00&per_page=10000&${query}`,
+      );
+      expect(response.status).toBe(200);
+      const body = await json(response);
+      const expected = expectedEvents(sampleEvents, parseCase(query), EVENTS_API_RULES, window);
+      expect(resultIds(body.results).sort()).toEqual(ids(expected).sort());
+    },
+  );
+
+  it('SPEC §3.2 examples: whole keywords, not substrings', async () => {
+    const get = async (query: string) =>
+      new Set(
+        (
+          await json(await t.get(`/api/v1/events/message?${SEED_WINDOW}&per_page=10000&${query}`))
+        ).results.map(
+          (e: FlatEvent) =>
+            e[
+              Object.keys(parseCase(query))[0] === 'campaigns'
+                ? 'campaign_id'
+                : Object.keys(parseCase(query))[0] === 'ip_pools'
+                  ? 'ip_pool'
+                  : 'rcpt_to'
+            ],
+        ),
+      );
+    expect(await get('campaigns=blackfriday')).toEqual(new Set(['blackfriday-specials']));
+    expect(await get('campaigns=friday')).toEqual(new Set(['friday']));
+    expect(await get('recipient_domains=yahoo')).toEqual(new Set(['a@mail.yahoo.com', 'b@yahoo.co.uk']));
+    expect(await get('ip_pools=admin')).toEqual(new Set(['admin_notify']));
+  });
+
+  it('repeats every filter in links.next, and the pages add up to the whole', async () => {
+    const query = 'campaigns=friday,newsletter&events=delivery,open,click&per_page=7';
+    const all: string[] = [];
+    let next: string | undefined = `/api/v1/events/message?${SEED_WINDOW}&${query}`;
+    while (next) {
+      const body = await json(await t.get(next));
+      all.push(...resultIds(body.results));
+      next = body.links.next;
+      if (next) {
+        const params = new URL(`http://x${next}`).searchParams;
+        expect(params.get('campaigns')).toBe('friday,newsletter');
+        expect(params.get('events')).toBe('delivery,open,click');
+        expect(params.get('per_page')).toBe('7');
+      }
+    }
+    const expected = expectedEvents(seeded, parseCase(query), EVENTS_API_RULES, {
+      from: SEED_FROM,
+      to: SEED_TO,
+    });
+    expect(all).toEqual(ids(expected));
+  });
+});
+
+describe('legacy Message Events API: the old parameter names', () => {
+  const cases: string[] = [
+    'events=bounce,delay',
+    'recipients=C@gmail.com',
+    'friendly_froms=deals@example.com.uk',
+    'bounce_classes=25',
+    'reason=5.1.1',
+    'reason=USER unknown',
+    'reason=IP (a.b.c.d)',
+    'subaccounts=102',
+    'transmission_ids=9003,9004',
+    'campaign_ids=friday',
+    'campaign_ids=Summer_Sale 2025',
+    'template_ids=reset_password',
+    'ab_test_ids=subject',
+    'message_ids=msg-7',
+  ];
+
+  it.each(cases)('%s', async (query) => {
+    const response = await t.get(
+      `/api/v1/message-events?from=2025-09-01T00:00&to=2025-09-02T00:00&per_page=10000&${query}`,
+    );
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    const expected = expectedEvents(seeded, parseCase(query), LEGACY_RULES, { from: SEED_FROM, to: SEED_TO });
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(seeded.length);
+    expect(resultIds(body.results)).toEqual(ids(expected));
+    expect(body.total_count).toBe(expected.length);
+    expect(body.links).toEqual([]);
+  });
+
+  it('campaign_ids matches whole ids only, unlike the Events API’s campaigns', async () => {
+    const body = await json(
+      await t.get(
+        '/api/v1/message-events?from=2025-09-01T00:00&to=2025-09-02T00:00&per_page=10000&campaign_ids=friday',
+      ),
+    );
+    expect(new Set(body.results.map((e: FlatEvent) => e.campaign_id))).toEqual(new Set(['friday']));
+  });
+
+  it('reads from and to in the given time zone', async () => {
+    // 2025-08-31 20:00 in New York (EDT, UTC-4) is 2025-09-01 00:00 UTC.
+    const body = await json(
+      await t.get(
+        '/api/v1/message-events?from=2025-08-31T20:00&to=2025-09-01T02:00&timezone=America/New_York&per_page=10000',
+      ),
+    );
+    const expected = expectedEvents(seeded, {}, LEGACY_RULES, {
+      from: SEED_FROM,
+      to: SEED_FROM + 6 * 3_600_000,
+    });
+    expect(resultIds(body.results)).toEqual(ids(expected));
+  });
+
+  it('pages by number with first/previous/next/last links that repeat the filters', async () => {
+    const base =
+      '/api/v1/message-events?from=2025-09-01T00:00&to=2025-09-02T00:00&events=delivery&per_page=10';
+    const first = await json(await t.get(base));
+    const total = first.total_count;
+    const last = Math.ceil(total / 10);
+    expect(first.links.map((l: { rel: string }) => l.rel)).toEqual(['next', 'last']);
+    const lastLink = first.links.find((l: { rel: string }) => l.rel === 'last').href;
+    expect(lastLink).toBe(
+      `/api/v1/message-events?page=${last}&per_page=10&from=2025-09-01T00:00&to=2025-09-02T00:00&timezone=UTC&events=delivery`,
+    );
+    const all: string[] = [];
+    for (let page = 1; page <= last; page += 1) {
+      const body = await json(await t.get(`${base}&page=${page}`));
+      all.push(...resultIds(body.results));
+      expect(body.links.map((l: { rel: string }) => l.rel)).toEqual(
+        page === 1
+          ? ['next', 'last']
+          : page === last
+            ? ['first', 'previous']
+            : ['first', 'previous', 'next', 'last'],
+      );
+    }
+    expect(all).toEqual(
+      ids(expectedEvents(seeded, { events: ['delivery'] }, LEGACY_RULES, { from: SEED_FROM, to: SEED_TO })),
+    );
+  });
+});
+
+describe('self-documentation endpoints', () => {
+  it.each([
+    '/api/v1/events/message/documentation',
+    '/api/v1/events/message/samples?events=bounce',
+    '/api/v1/message-events/events/documentation',
+    '/api/v1/message-events/events/samples',
+  ])('%s answers without an API key, as SparkPost’s does', async (path) => {
+    const response = await t.get(path, { auth: null });
+    expect(response.status).toBe(200);
+    expect((await json(response)).results.length).toBeGreaterThan(0);
+  });
+
+  it('samples round-trip: a sample posted as a webhook event is found by the Events API', async () => {
+    const [sample] = (await json(await t.get('/api/v1/events/message/samples?events=delivery'))).results;
+    const event = { ...sample, event_id: 'sample-roundtrip', timestamp: '1757000000' };
+    const posted = await t.postBatch(JSON.stringify([{ msys: { message_event: event } }]), {
+      batchId: 'sample-roundtrip',
+    });
+    expect(posted.status).toBe(200);
+    await t.loaded();
+    const body = await json(
+      await t.get(
+        `/api/v1/events/message?from=2025-09-04T00:00&to=2025-09-05T00:00&events=delivery&messages=${sample.message_id}`,
+      ),
+    );
+    expect(resultIds(body.results)).toEqual(['sample-roundtrip']);
+  });
+});
+
+describe('errors in SparkPost’s shape', () => {
+  it.each([
+    ['/api/v1/events/message?from=2025-13-01T00:00', 'Invalid from parameter'],
+    ['/api/v1/events/message?from=2025-09-02T00:00&to=2025-09-01T00:00', 'Invalid time range'],
+    ['/api/v1/events/message?per_page=10001', 'Invalid per_page parameter'],
+    ['/api/v1/events/message?events=delivered', 'Invalid events parameter'],
+    ['/api/v1/events/message?cursor=bm90IGEgY3Vyc29y', 'Invalid cursor parameter'],
+    ['/api/v1/events/message?ab_test_versions=1', 'Missing ab_tests parameter'],
+    ['/api/v1/events/message?bounce_classes=hard', 'Invalid bounce_classes parameter'],
+    ['/api/v1/events/message?subaccounts=primary', 'Invalid subaccounts parameter'],
+    [`/api/v1/events/message?recipients=${'x'.repeat(4100)} (4100 characters)`, 'URI too long'],
+    ['/api/v1/message-events?timezone=Mars/Olympus', 'Invalid timezone parameter'],
+    ['/api/v1/message-events?page=0', 'Invalid page parameter'],
+    ['/api/v1/message-events?from=yesterday', 'Invalid from parameter'],
+    [`/api/v1/message-events?recipients=${'x'.repeat(4100)} (4100 characters)`, 'URI too long'],
+  ])('%# → 400 %s', async (path, message) => {
+    const response = await t.get(path.replace(/ \(4100 characters\)$/, ''));
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body).toEqual({
+      errors: [{ message, description: expect.any(String), code: expect.stringMatching(/^\d+$/) }],
+    });
+  });
+
+  it('ignores unknown parameters, as SparkPost does', async () => {
+    const response = await t.get(`/api/v1/events/message?${SEED_WINDOW}&timezone=UTC&sort=asc&whatever=1`);
+    expect(response.status).toBe(200);
+    expect((await json(response)).total_count).toBe(
+      expectedEvents(seeded, {}, EVENTS_API_RULES, { from: SEED_FROM, to: SEED_TO }).length,
+    );
+  });
+});

@@ -1,0 +1,179 @@
+import fc from 'fast-check';
+import { EVENTS_API_RULES, expectedEvents, LEGACY_RULES } from '../helpers/oracle';
+import { SEED_FROM, SEED_TO, SEED_VALUES, seedElements, seedEvents } from '../helpers/seed';
+import { json, startTestService, type TestService } from '../helpers/service';
+
+/**
+ * Property-based: random combinations of parameters never produce a 5xx, always return exactly the
+ * events the oracle selects (so never one that fails its filters), and pages concatenate to exactly the
+ * unpaginated result.
+ */
+let t: TestService;
+const seeded = seedEvents();
+
+beforeAll(async () => {
+  t = await startTestService();
+  expect((await t.postBatch(JSON.stringify(seedElements()), { batchId: 'seed' })).status).toBe(200);
+  await t.loaded();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+const v = SEED_VALUES;
+const keywordsOf = (values: readonly string[]) => [
+  ...new Set(values.flatMap((value) => value.split(/[\s_.-]+/))),
+];
+const some = (pool: readonly string[]) =>
+  fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 });
+
+/** Values a user might send for each Events API parameter: present, absent, and a few malformed ones. */
+const EVENTS_API_VALUES: Record<string, fc.Arbitrary<string[]>> = {
+  events: some(['delivery', 'bounce', 'open', 'click', 'injection', 'relay_delivery', 'amp_click']),
+  event_ids: some(['seed-0003', 'seed-0100', 'seed-0239', 'nope']),
+  recipients: some([...v.recipients, 'nobody@example.com']),
+  recipient_domains: some(['yahoo', 'gmail.com', 'co.uk', 'mail', 'example', 'yahoomail']),
+  from_addresses: some([...v.froms, 'x@y.z']),
+  sending_domains: some(['example.com', 'example', 'shop.io', 'com.uk', 'notexample']),
+  subjects: some([...keywordsOf(v.subjects), 'black friday', 'deals are here!', 'weekly']),
+  bounce_classes: some([...v.bounceClasses, '99', 'hard']),
+  reasons: some(['5.4.7', 'user unknown', 'try', 'black list', 'a.b.c.d']),
+  campaigns: some([...keywordsOf(v.campaigns), 'blackfriday specials', 'summer sale', 'fri']),
+  templates: some(['welcome', 'email', 'reset password', 'digest', 'reset_password']),
+  sending_ips: some([...v.sendingIps, '1.1.1.1']),
+  ip_pools: some(['admin', 'notify', 'administrator', 'default', 'adm']),
+  subaccounts: some([...v.subaccounts, '7', 'x']),
+  messages: some(['msg-1', 'msg-40', 'msg-79', 'msg-999']),
+  transmissions: some(['9000', '9011', '9023', '1']),
+  mailbox_providers: some(['gmail', 'verizon media', 'group', 'outlook', 'yahoo']),
+  mailbox_provider_regions: some(['europe', 'uk', 'north america', 'asia - japan', 'usa']),
+  ab_tests: some(['subject', 'test', 'cta', 'subject test', 'nope']),
+  ab_test_versions: some(['1', '2', '3', 'v2']),
+};
+
+const LEGACY_VALUES: Record<string, fc.Arbitrary<string[]>> = {
+  events: EVENTS_API_VALUES.events as fc.Arbitrary<string[]>,
+  recipients: EVENTS_API_VALUES.recipients as fc.Arbitrary<string[]>,
+  friendly_froms: EVENTS_API_VALUES.from_addresses as fc.Arbitrary<string[]>,
+  bounce_classes: EVENTS_API_VALUES.bounce_classes as fc.Arbitrary<string[]>,
+  subaccounts: EVENTS_API_VALUES.subaccounts as fc.Arbitrary<string[]>,
+  transmission_ids: EVENTS_API_VALUES.transmissions as fc.Arbitrary<string[]>,
+  campaign_ids: some([...v.campaigns, 'friday-x']),
+  template_ids: some([...v.templates, 'welcome']),
+  ab_test_ids: some([...v.abTests, 'cta']),
+  message_ids: EVENTS_API_VALUES.messages as fc.Arbitrary<string[]>,
+  reason: fc.constantFrom(['5.1.1'], ['unknown'], ['IP (A.B.C.D)'], ['zzz'], ['4.7']),
+};
+
+/** Up to three of the parameters, each with random values. */
+function paramsArbitrary(
+  table: Record<string, fc.Arbitrary<string[]>>,
+): fc.Arbitrary<Record<string, string[]>> {
+  return fc
+    .uniqueArray(fc.constantFrom(...Object.keys(table)), { minLength: 0, maxLength: 3 })
+    .chain((names) =>
+      fc.record(Object.fromEntries(names.map((name) => [name, table[name] as fc.Arbitrary<string[]>]))),
+    );
+}
+
+const isInteger = (value: string) => /^-?\d+$/.test(value);
+
+/** Whether SparkPost would refuse these parameters (the property then expects 400, never 5xx). */
+function invalid(params: Record<string, string[]>): boolean {
+  const integers = ['bounce_classes', 'subaccounts', 'ab_test_versions'];
+  if (integers.some((name) => (params[name] ?? []).some((value) => !isInteger(value)))) return true;
+  return params.ab_test_versions !== undefined && params.ab_tests === undefined;
+}
+
+function toQuery(params: Record<string, string[]>, delimiter: string): string {
+  const query = new URLSearchParams();
+  for (const [name, values] of Object.entries(params))
+    query.set(name, values.join(name === 'reason' ? ',' : delimiter));
+  if (delimiter !== ',') query.set('delimiter', delimiter);
+  return query.toString();
+}
+
+const ids = (events: Array<Record<string, unknown>>) => events.map((event) => String(event.event_id));
+
+describe('property: random parameter combinations', () => {
+  it('Events API: never 5xx, exactly the matching events, cursor pages add up to the whole', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        paramsArbitrary(EVENTS_API_VALUES),
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom(',', '|', ';'),
+        async (params, perPage, delimiter) => {
+          const base = `/api/v1/events/message?from=2025-09-01T00:00:00Z&to=2025-09-02T00:00:00Z&${toQuery(params, delimiter)}`;
+          const whole = await t.get(`${base}&per_page=10000`);
+          expect(whole.status).toBeLessThan(500);
+          if (invalid(params)) {
+            expect(whole.status).toBe(400);
+            return;
+          }
+          expect(whole.status).toBe(200);
+          const body = await json(whole);
+          const expected = ids(
+            expectedEvents(seeded, params, EVENTS_API_RULES, { from: SEED_FROM, to: SEED_TO }),
+          );
+          expect(ids(body.results)).toEqual(expected);
+          expect(body.total_count).toBe(expected.length);
+
+          const paged: string[] = [];
+          let next: string | undefined = `${base}&per_page=${perPage}`;
+          for (let pages = 0; next; pages += 1) {
+            expect(pages).toBeLessThanOrEqual(expected.length / perPage + 1);
+            const page = await t.get(next);
+            expect(page.status).toBe(200);
+            const pageBody = await json(page);
+            paged.push(...ids(pageBody.results));
+            next = pageBody.links.next;
+          }
+          expect(paged).toEqual(expected);
+        },
+      ),
+      { numRuns: 80, seed: 20261127 },
+    );
+  });
+
+  it('legacy API: never 5xx, exactly the matching events, numbered pages add up to the whole', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        paramsArbitrary(LEGACY_VALUES),
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom('UTC', 'America/New_York', 'Asia/Kolkata'),
+        async (params, perPage, timezone) => {
+          // The same UTC window written in the chosen zone.
+          const window =
+            timezone === 'UTC'
+              ? ['2025-09-01T00:00', '2025-09-02T00:00']
+              : timezone === 'America/New_York'
+                ? ['2025-08-31T20:00', '2025-09-01T20:00']
+                : ['2025-09-01T05:30', '2025-09-02T05:30'];
+          const base = `/api/v1/message-events?from=${window[0]}&to=${window[1]}&timezone=${timezone}&${toQuery(params, ',')}`;
+          const whole = await t.get(`${base}&per_page=10000`);
+          expect(whole.status).toBeLessThan(500);
+          if (invalid(params)) {
+            expect(whole.status).toBe(400);
+            return;
+          }
+          expect(whole.status).toBe(200);
+          const body = await json(whole);
+          const expected = ids(
+            expectedEvents(seeded, params, LEGACY_RULES, { from: SEED_FROM, to: SEED_TO }),
+          );
+          expect(ids(body.results)).toEqual(expected);
+
+          const paged: string[] = [];
+          const last = Math.max(1, Math.ceil(expected.length / perPage));
+          for (let page = 1; page <= last; page += 1) {
+            const response = await t.get(`${base}&per_page=${perPage}&page=${page}`);
+            expect(response.status).toBe(200);
+            paged.push(...ids((await json(response)).results));
+          }
+          expect(paged).toEqual(expected);
+        },
+      ),
+      { numRuns: 60, seed: 20261127 },
+    );
+  });
+});
