@@ -1,7 +1,7 @@
 import { ValidationError } from '../../errors';
 import { isoMillis, storedEvent, toEventsApiEvent } from '../events';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
-import { formatSecondsZ, parseQueryTime } from './dates';
+import { formatSecondsZ } from './dates';
 import {
   eventsFilter,
   type ListParam,
@@ -9,13 +9,11 @@ import {
   parsePerPage,
   QueryParams,
   repeatedParams,
+  timeWindow,
 } from './params';
 import type { EventsSelection } from './sql';
 
 export const EVENTS_API_PATH = '/api/v1/events/message';
-
-const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
 
 /** Events API list parameters (SPEC §3.1) → the field they filter and how. */
 const LIST_PARAMS: Readonly<Record<string, ListParam>> = {
@@ -56,11 +54,7 @@ export interface EventsApiSpec extends EventsSelection {
  */
 export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpec {
   const params = new QueryParams(EVENTS_API_PATH, rawQuery);
-  const toParam = params.get('to');
-  const fromParam = params.get('from');
-  const to = toParam !== undefined ? parseQueryTime(toParam, 'to') : now - MINUTE_MS;
-  const from = fromParam !== undefined ? parseQueryTime(fromParam, 'from') : to - 24 * HOUR_MS + MINUTE_MS;
-  if (from > to) throw new ValidationError('Invalid time range', 'from must be before to');
+  const { from, to } = timeWindow(params, now);
   const perPage = parsePerPage(params.get('per_page'));
   const cursor = decodeCursor(params.get('cursor'));
   const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors';
 import { isoMillis, type JsonObject, storedEvent } from '../events';
-import { isTimeZone, offsetMs, parseQueryTime } from './dates';
+import { isTimeZone, offsetMs } from './dates';
 import type { StoredRow } from './events-api';
 import type { Filter } from './filters';
 import {
@@ -10,6 +10,7 @@ import {
   parsePerPage,
   QueryParams,
   repeatedParams,
+  timeWindow,
 } from './params';
 import type { EventsSelection } from './sql';
 
@@ -20,7 +21,6 @@ import type { EventsSelection } from './sql';
  */
 export const LEGACY_API_PATH = '/api/v1/message-events';
 
-const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
 /** Legacy list parameters (SPEC §2.1) → field. IDs match exactly, unlike the Events API's keywords. */
@@ -55,12 +55,7 @@ export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
       `"${timezone}" is not a tz database time zone name`,
     );
   }
-  const toParam = params.get('to');
-  const fromParam = params.get('from');
-  const to = toParam !== undefined ? parseQueryTime(toParam, 'to', timezone) : now - MINUTE_MS;
-  const from =
-    fromParam !== undefined ? parseQueryTime(fromParam, 'from', timezone) : to - 24 * HOUR_MS + MINUTE_MS;
-  if (from > to) throw new ValidationError('Invalid time range', 'from must be before to');
+  const { from, to } = timeWindow(params, now, timezone);
 
   const pageParam = params.get('page') || '1';
   const page = Number(pageParam);

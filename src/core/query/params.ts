@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors';
 import { KNOWN_EVENT_TYPES, OTHER_EVENT_TYPES } from '../catalogue';
 import type { TermFieldName } from '../terms';
+import { parseQueryTime } from './dates';
 import { type Filter, splitList } from './filters';
 
 /**
@@ -48,6 +49,23 @@ export class QueryParams {
     const raw = this.get(name);
     return raw === undefined ? [] : splitList(raw, this.delimiter);
   }
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The time window, `from` inclusive and `to` exclusive, read in `timeZone` when they carry no offset.
+ * SparkPost's defaults: `to` one minute ago, `from` 24 hours before now.
+ */
+export function timeWindow(params: QueryParams, now: number, timeZone = 'UTC'): { from: number; to: number } {
+  const toParam = params.get('to');
+  const fromParam = params.get('from');
+  const to = toParam !== undefined ? parseQueryTime(toParam, 'to', timeZone) : now - MINUTE_MS;
+  const from =
+    fromParam !== undefined ? parseQueryTime(fromParam, 'from', timeZone) : to - DAY_MS + MINUTE_MS;
+  if (from > to) throw new ValidationError('Invalid time range', 'from must be before to');
+  return { from, to };
 }
 
 export function parsePerPage(raw: string | undefined): number {
