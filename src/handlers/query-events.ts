@@ -20,7 +20,7 @@ const build = once(async () =>
   createQueryEventsHandler({
     reader: createEventReader(await dbFromEnv(process.env)),
     now: Date.now,
-    auth: apiAuthFromEnv(process.env),
+    auth: await apiAuthFromEnv(process.env),
     logger,
   }),
 );

@@ -17,7 +17,7 @@ export function createReceiveWebhookHandler(deps: WebhookDeps) {
 const build = once(async () =>
   createReceiveWebhookHandler({
     store: storeFromEnv(process.env),
-    ...webhookSettingsFromEnv(process.env),
+    ...(await webhookSettingsFromEnv(process.env)),
     logger,
   }),
 );

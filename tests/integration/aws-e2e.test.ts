@@ -1,0 +1,471 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type {
+  APIGatewayProxyEventV2,
+  CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceResponse,
+  ScheduledEvent,
+} from 'aws-lambda';
+import pg from 'pg';
+import { createEventStore } from '../../src/db/load';
+import { MIGRATIONS } from '../../src/db/migrations';
+import { createDb } from '../../src/db/pool';
+import { createEventReader } from '../../src/db/read';
+import { createLoadBatchHandler } from '../../src/handlers/load-batch';
+import { createMaintainHandler, handler as maintainHandler } from '../../src/handlers/maintain';
+import {
+  createMigrateHandler,
+  handler as migrateHandler,
+  SCHEMA_RESOURCE_ID,
+} from '../../src/handlers/migrate';
+import { createQueryEventsHandler } from '../../src/handlers/query-events';
+import { createReceiveWebhookHandler } from '../../src/handlers/receive-webhook';
+import { apiAuthFromEnv, dbFromEnv, logger, webhookSettingsFromEnv } from '../../src/handlers/runtime';
+import { silentLogger } from '../../src/logger';
+import { s3BatchStore } from '../../src/storage/s3';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { type Element, fixture, inner, lambdaEvent } from '../helpers/fixtures';
+import { makeBatch } from '../helpers/make-events';
+import { asAwsS3Event, startS3rver, type TestS3 } from '../helpers/s3rver';
+
+/**
+ * AWS, played here: the Lambda handlers exactly as deployed, given the event shapes AWS sends (API
+ * Gateway HTTP API v2, S3 notifications, EventBridge schedules, CloudFormation custom resources), on an
+ * S3-compatible server (s3rver) and a real PostgreSQL.
+ */
+const gzip = promisify(gzipCb);
+const WEBHOOK_AUTH = {
+  disabled: false,
+  basic: { username: 'sparkpost', password: 'change-me-webhook-password' },
+} as const;
+const API_AUTH = { disabled: false, apiKeys: ['change-me-api-key'] } as const;
+
+// The deployed handlers log through the runtime's Powertools logger; the tests read results, not logs.
+beforeAll(() => (logger as unknown as { setLogLevel(level: string): void }).setLogLevel('SILENT'));
+
+function body(result: { body?: string }) {
+  return JSON.parse(result.body as string);
+}
+
+describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL → query API', () => {
+  let s3: TestS3;
+  let client: S3Client;
+  let database: TestDatabase;
+  let receive: ReturnType<typeof createReceiveWebhookHandler>;
+  let load: ReturnType<typeof createLoadBatchHandler>;
+  let query: ReturnType<typeof createQueryEventsHandler>;
+
+  beforeAll(async () => {
+    [s3, database] = await Promise.all([startS3rver({ conditionalWrites: true }), createTestDatabase()]);
+    client = s3.client();
+    const store = s3BatchStore(client, s3.bucket);
+    receive = createReceiveWebhookHandler({
+      store,
+      auth: WEBHOOK_AUTH,
+      maxBatchBytes: 5 * 1024 * 1024,
+      logger: silentLogger,
+    });
+    load = createLoadBatchHandler({ store, events: createEventStore(database.db), logger: silentLogger });
+    query = createQueryEventsHandler({
+      reader: createEventReader(database.db),
+      now: Date.now,
+      auth: API_AUTH,
+      logger: silentLogger,
+    });
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await Promise.all([s3?.stop(), database?.drop()]);
+  });
+
+  /** A webhook POST as API Gateway delivers it, for a batch of our own. */
+  function webhookEvent(batchId: string, batch: unknown[]): APIGatewayProxyEventV2 {
+    const sample = lambdaEvent<APIGatewayProxyEventV2>('receive-webhook.json');
+    return {
+      ...sample,
+      headers: { ...sample.headers, 'x-messagesystems-batch-id': batchId },
+      body: JSON.stringify(batch),
+    };
+  }
+
+  it('a SparkPost batch is stored in S3, loaded from the S3 event it causes, and found by the query API', async () => {
+    const received = await receive(lambdaEvent<APIGatewayProxyEventV2>('receive-webhook.json'));
+    expect(received.statusCode).toBe(200);
+    expect(body(received)).toEqual({
+      results: { batch_id: '032d330540298f54f0e8bcc1373f3cfd', stored: true },
+    });
+
+    const key = 'batches/032d330540298f54f0e8bcc1373f3cfd.json.gz';
+    const notification = asAwsS3Event(await s3.waitForEvent(key));
+    expect(await load(notification)).toEqual([
+      { status: 'loaded', inserted: 5, duplicates: 0, partitionsCreated: ['2017-05-30'] },
+    ]);
+
+    const answer = await query(lambdaEvent<APIGatewayProxyEventV2>('query-events.json'));
+    expect(answer.statusCode).toBe(200);
+    const real = fixture<Element[]>('webhook-real-batch-2017.json').map(inner);
+    const expected = real.filter((event) =>
+      ['delivery', 'bounce', 'click', 'open'].includes(event.type as string),
+    );
+    const results = body(answer);
+    expect(results.total_count).toBe(expected.length);
+    expect(results.results.map((event: { event_id: string }) => event.event_id).sort()).toEqual(
+      expected.map((event) => event.event_id).sort(),
+    );
+  });
+
+  it("SparkPost's retry of a stored batch gets 200, writes nothing, and a repeated S3 event loads nothing", async () => {
+    const batchId = `retry-${randomBytes(4).toString('hex')}`;
+    const key = `batches/${batchId}.json.gz`;
+    const batch = makeBatch(3, Date.parse('2017-06-01T10:00:00Z'), `${batchId}-`);
+    expect(body(await receive(webhookEvent(batchId, batch)))).toEqual({
+      results: { batch_id: batchId, stored: true },
+    });
+    const retried = await receive(webhookEvent(batchId, batch));
+    expect(retried.statusCode).toBe(200);
+    expect(body(retried)).toEqual({ results: { batch_id: batchId, stored: false } });
+
+    const notification = asAwsS3Event(await s3.waitForEvent(key));
+    expect(await load(notification)).toEqual([
+      { status: 'loaded', inserted: 3, duplicates: 0, partitionsCreated: ['2017-06-01'] },
+    ]);
+    // S3 delivers notifications at least once.
+    expect(await load(notification)).toEqual([{ status: 'already-loaded' }]);
+
+    // The refused write caused no second event (events arrive in order; a later write's is here).
+    const marker = `marker-${randomBytes(4).toString('hex')}`;
+    await receive(webhookEvent(marker, makeBatch(1, Date.parse('2017-06-01T11:00:00Z'), `${marker}-`)));
+    await s3.waitForEvent(`batches/${marker}.json.gz`);
+    expect(s3.events.filter((event) => event.Records[0]?.s3.object.key === key)).toHaveLength(1);
+  });
+
+  it('answers 503 while S3 refuses writes, so SparkPost retries, and 200 once it accepts them', async () => {
+    const batchId = `outage-${randomBytes(4).toString('hex')}`;
+    const event = webhookEvent(batchId, makeBatch(2, Date.parse('2017-06-02T10:00:00Z'), `${batchId}-`));
+    await s3.failNextPuts(1, 503, 'ServiceUnavailable');
+    const refused = await receive(event);
+    expect(refused.statusCode).toBe(503);
+    expect(body(refused).errors[0]).toMatchObject({ message: 'Service unavailable' });
+    expect(body(await receive(event))).toEqual({ results: { batch_id: batchId, stored: true } });
+  });
+
+  it('stores nothing for the ping batch and refuses wrong credentials with 401', async () => {
+    const ping = await receive(lambdaEvent<APIGatewayProxyEventV2>('receive-webhook-ping.json'));
+    expect(body(ping)).toEqual({ results: { ping: true } });
+    const sample = lambdaEvent<APIGatewayProxyEventV2>('receive-webhook.json');
+    const wrong = await receive({
+      ...sample,
+      headers: { ...sample.headers, authorization: 'Basic d3Jvbmc6d3Jvbmc=' },
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('records an unreadable object as rejected and leaves it in the bucket', async () => {
+    const key = `batches/corrupt-${randomBytes(4).toString('hex')}.json.gz`;
+    await client.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: key,
+        Body: await gzip(Buffer.from('{"not": "an array"}')),
+      }),
+    );
+    const [outcome] = await load(asAwsS3Event(await s3.waitForEvent(key)));
+    expect(outcome).toEqual({
+      status: 'rejected',
+      reason: 'unreadable batch: the batch is not a JSON array',
+    });
+    const row = await database.db.query('SELECT status FROM batches WHERE object_key = $1', [key]);
+    expect(row.rows).toEqual([{ status: 'rejected' }]);
+    await expect(s3BatchStore(client, s3.bucket).get(key)).resolves.toBeDefined();
+  });
+});
+
+/** Stands in for CloudFormation's pre-signed ResponseURL: records what the function PUTs. */
+async function startResponseReceiver() {
+  const received: {
+    method: string;
+    headers: Record<string, unknown>;
+    body: CloudFormationCustomResourceResponse;
+  }[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({
+        method: request.method as string,
+        headers: request.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    received,
+    url: `http://127.0.0.1:${port}/cloudformation-response?X-Amz-Signature=example`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('MigrateFunction as the DatabaseSchema custom resource', () => {
+  let receiver: Awaited<ReturnType<typeof startResponseReceiver>>;
+  let database: TestDatabase;
+  const context = { getRemainingTimeInMillis: () => 300_000, logStreamName: '2026/11/27/[$LATEST]example' };
+
+  beforeAll(async () => {
+    [receiver, database] = await Promise.all([
+      startResponseReceiver(),
+      createTestDatabase({ migrate: false }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([receiver?.close(), database?.drop()]);
+  });
+
+  function cfnEvent(name: string): CloudFormationCustomResourceEvent {
+    return { ...lambdaEvent<CloudFormationCustomResourceEvent>(name), ResponseURL: receiver.url };
+  }
+  const migrateWith = (
+    connectionString: string,
+    extra: Partial<Parameters<typeof createMigrateHandler>[0]> = {},
+  ) =>
+    createMigrateHandler({
+      openDb: async () =>
+        createDb({ connectionString, poolMax: 1, statementTimeoutMs: 0, ssl: false }, silentLogger),
+      migrations: MIGRATIONS,
+      logger: silentLogger,
+      ...extra,
+    });
+
+  it('Create applies every migration to an empty database and answers SUCCESS the way cfn-response does', async () => {
+    const sample = cfnEvent('migrate-create.json');
+    await migrateWith(database.connectionString)(sample, context);
+    const [answer] = receiver.received.splice(0);
+    expect(answer?.method).toBe('PUT');
+    expect(answer?.headers['content-type']).toBe('');
+    expect(answer?.body).toEqual({
+      Status: 'SUCCESS',
+      PhysicalResourceId: SCHEMA_RESOURCE_ID,
+      StackId: sample.StackId,
+      RequestId: sample.RequestId,
+      LogicalResourceId: 'DatabaseSchema',
+      Data: { Applied: MIGRATIONS.map((m) => m.version).join(','), Count: String(MIGRATIONS.length) },
+    });
+    const applied = await database.db.query('SELECT version FROM schema_migrations ORDER BY version');
+    expect(applied.rows.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('Update, through the deployed handler, applies nothing new and keeps the resource id', async () => {
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = database.connectionString;
+    try {
+      await migrateHandler(cfnEvent('migrate-update.json'), context);
+    } finally {
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+    }
+    const [answer] = receiver.received.splice(0);
+    expect(answer?.body).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: SCHEMA_RESOURCE_ID,
+      Data: { Applied: '', Count: '0' },
+    });
+  });
+
+  it('Delete answers SUCCESS without opening the database: the data outlives the stack', async () => {
+    let opened = 0;
+    const handler = createMigrateHandler({
+      openDb: async () => {
+        opened += 1;
+        throw new Error('must not be called');
+      },
+      migrations: MIGRATIONS,
+      logger: silentLogger,
+    });
+    await handler(cfnEvent('migrate-delete.json'), context);
+    expect(opened).toBe(0);
+    expect(receiver.received.splice(0).map((answer) => answer.body.Status)).toEqual(['SUCCESS']);
+    const tables = await database.db.query("SELECT to_regclass('events') IS NOT NULL AS present");
+    expect(tables.rows).toEqual([{ present: true }]);
+  });
+
+  it('answers FAILED with the reason when the database cannot be reached, and never leaks the password', async () => {
+    const unreachable = 'postgresql://events_admin:sup3r-s3cret@127.0.0.1:1/events';
+    await migrateWith(unreachable)(cfnEvent('migrate-create.json'), context);
+    const [answer] = receiver.received.splice(0);
+    expect(answer?.body).toMatchObject({ Status: 'FAILED', PhysicalResourceId: SCHEMA_RESOURCE_ID });
+    expect(answer?.body.Reason).toMatch(/^Service unavailable: The database is unreachable: .*ECONNREFUSED/);
+    expect(answer?.body.Reason).toContain(context.logStreamName);
+    expect(JSON.stringify(answer)).not.toContain('sup3r-s3cret');
+  });
+
+  it("answers FAILED before Lambda's timeout when another migration holds the lock", async () => {
+    const holder = new pg.Client({ connectionString: database.connectionString });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock(7262817001)');
+    try {
+      const started = Date.now();
+      await migrateWith(database.connectionString, { safetyMarginMs: 1000 })(
+        cfnEvent('migrate-update.json'),
+        {
+          ...context,
+          getRemainingTimeInMillis: () => 1300,
+        },
+      );
+      expect(Date.now() - started).toBeLessThan(1000);
+      const [answer] = receiver.received.splice(0);
+      expect(answer?.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/^timed out/) });
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('throws when CloudFormation cannot be told, so Lambda retries the invocation', async () => {
+    const handler = migrateWith(database.connectionString);
+    const event = { ...cfnEvent('migrate-update.json'), ResponseURL: 'http://127.0.0.1:1/unreachable' };
+    await expect(handler(event, context)).rejects.toThrow();
+  });
+});
+
+describe('MaintainFunction on its EventBridge schedule', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const partitions = async () =>
+    (
+      await database.db.query<{ name: string }>(
+        "SELECT relname AS name FROM pg_class WHERE relname LIKE 'events\\_2%' AND relkind = 'r' ORDER BY 1",
+      )
+    ).rows.map((row) => row.name);
+
+  it('creates today and the days ahead, and drops partitions past retention (counted from the clock)', async () => {
+    await database.db.query("SELECT ensure_events_partition('2031-01-01')");
+    const handler = createMaintainHandler({
+      db: database.db,
+      daysAhead: 2,
+      retentionDays: 30,
+      now: () => Date.parse('2031-03-10T12:00:00Z'),
+      logger: silentLogger,
+    });
+    // The sample's own time (2026) plays no part: only the clock decides what is old.
+    const result = await handler(lambdaEvent<ScheduledEvent>('maintain.json'));
+    expect(result).toEqual({
+      created: ['2031-03-10', '2031-03-11', '2031-03-12'],
+      dropped: ['events_20310101'],
+    });
+    expect(await partitions()).toEqual(['events_20310310', 'events_20310311', 'events_20310312']);
+  });
+
+  it('the deployed handler reads its settings from the environment and maintains from today', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      DATABASE_URL: database.connectionString,
+      PARTITIONS_AHEAD_DAYS: '1',
+      RETENTION_DAYS: '0',
+    });
+    try {
+      await maintainHandler(lambdaEvent<ScheduledEvent>('maintain.json'));
+    } finally {
+      for (const name of ['DATABASE_URL', 'PARTITIONS_AHEAD_DAYS', 'RETENTION_DAYS']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+    const today = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+    expect(await partitions()).toContain(`events_${today}`);
+  });
+});
+
+describe('cold start: secrets read from Secrets Manager, never from the environment', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** A secret store for the test: ARN → current JSON value, counting reads. */
+  function secretStore(initial: Record<string, unknown>) {
+    const values = new Map(Object.entries(initial).map(([arn, value]) => [arn, JSON.stringify(value)]));
+    const store = {
+      reads: 0,
+      set: (arn: string, value: unknown) => values.set(arn, JSON.stringify(value)),
+      read: async (arn: string) => {
+        store.reads += 1;
+        const value = values.get(arn);
+        if (value === undefined) throw new Error(`no secret ${arn}`);
+        return value;
+      },
+    };
+    return store;
+  }
+
+  it('webhook credentials and API keys come from their secrets', async () => {
+    const secrets = secretStore({
+      'arn:webhook': { username: 'sparkpost', password: 'pw-from-secret' },
+      'arn:keys': { api_keys: 'key-one, key-two' },
+    });
+    const webhook = await webhookSettingsFromEnv({ WEBHOOK_SECRET_ARN: 'arn:webhook' }, secrets.read);
+    expect(webhook.auth.basic).toEqual({ username: 'sparkpost', password: 'pw-from-secret' });
+    const api = await apiAuthFromEnv({ API_KEYS_SECRET_ARN: 'arn:keys' }, secrets.read);
+    expect(api.apiKeys).toEqual(['key-one', 'key-two']);
+  });
+
+  it('refuses a secret that is not JSON without echoing it, and a secret set twice', async () => {
+    const read = async () => 'hunter2-not-json';
+    const failure = await webhookSettingsFromEnv({ WEBHOOK_SECRET_ARN: 'arn:broken' }, read).catch((e) => e);
+    expect(String(failure.message)).toContain('arn:broken');
+    expect(String(failure.message)).not.toContain('hunter2');
+    await expect(
+      webhookSettingsFromEnv({ WEBHOOK_SECRET_ARN: 'arn:x', WEBHOOK_PASSWORD: 'plain' }, read),
+    ).rejects.toThrow(/not both/);
+  });
+
+  it('connects with the RDS secret, and reads it again when the password was rotated since', async () => {
+    const role = `rotating_${randomBytes(4).toString('hex')}`;
+    const admin = database.db;
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'first-password'`);
+    const url = new URL(database.connectionString);
+    const secrets = secretStore({ 'arn:db': { username: role, password: 'first-password' } });
+    const env = {
+      DB_HOST: url.hostname,
+      DB_PORT: url.port,
+      DB_NAME: url.pathname.slice(1),
+      DB_SECRET_ARN: 'arn:db',
+      PG_POOL_MAX: '1',
+    };
+    const db = await dbFromEnv(env, secrets.read);
+    try {
+      // Rotation between the cold start (secret read) and the first connection.
+      await admin.query(`ALTER ROLE ${role} PASSWORD 'second-password'`);
+      secrets.set('arn:db', { username: role, password: 'second-password' });
+      const who = await db.query<{ user: string }>('SELECT current_user AS user');
+      expect(who.rows).toEqual([{ user: role }]);
+      expect(secrets.reads).toBe(2);
+    } finally {
+      await db.end();
+    }
+
+    // A secret that does not match either: one fresh read, then the database's own error.
+    secrets.set('arn:db', { username: role, password: 'wrong' });
+    const stale = await dbFromEnv(env, secrets.read);
+    try {
+      await expect(stale.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+      expect(secrets.reads).toBe(4);
+    } finally {
+      await stale.end();
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+});
