@@ -1,31 +1,58 @@
-// Bundles each Lambda handler into dist/<function>/index.js with esbuild: the same settings as the
-// `Metadata: BuildMethod: esbuild` blocks in template.yaml, so `npm run build` shows what `sam build` ships.
-import { cp, readdir, rm } from 'node:fs/promises';
+// Bundles every Lambda function of template.yaml with esbuild, reading each function's
+// `Metadata: BuildMethod: esbuild` block, so `npm run build` ships what `sam build` ships, laid out the
+// same way: dist/<LogicalId>/<entry>.js, where the function's Handler (`<entry>.handler`) finds it.
+//
+//   node scripts/build.mjs [--outdir <folder>]     (default: dist)
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { parse } from 'yaml';
 
-const HANDLERS = 'src/handlers';
-const SUPPORT = new Set(['api-gateway.ts', 'runtime.ts']);
+const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
+const outRoot = values.outdir;
 
-await rm('dist', { recursive: true, force: true });
-const handlers = (await readdir(HANDLERS)).filter((name) => name.endsWith('.ts') && !SUPPORT.has(name));
-for (const file of handlers) {
-  const name = file.replace(/\.ts$/, '');
-  const outdir = join('dist', name);
-  const result = await build({
-    entryPoints: [join(HANDLERS, file)],
-    outfile: join(outdir, 'index.js'),
+// CloudFormation's short tags (!Ref, !Sub…) do not matter here: only Metadata and Handler are read.
+const template = parse(await readFile('template.yaml', 'utf8'), { logLevel: 'silent' });
+
+/** esbuild options from SAM's BuildProperties (the subset this template uses). */
+function esbuildOptions(properties) {
+  const loader = Object.fromEntries(
+    (properties.Loader ?? []).map((rule) => {
+      const [extension, kind] = rule.split('=');
+      return [extension, kind];
+    }),
+  );
+  return {
+    entryPoints: properties.EntryPoints,
     bundle: true,
     platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
+    target: properties.Target,
+    format: properties.Format,
+    minify: properties.Minify === true,
+    sourcemap: properties.Sourcemap === true,
+    loader,
+    external: properties.External ?? [],
     metafile: true,
     logLevel: 'warning',
-  });
-  // The migrate function applies the numbered SQL files shipped beside it.
-  if (name === 'migrate') await cp('sql', join(outdir, 'sql'), { recursive: true });
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-  console.log(`dist/${name}/index.js  ${(bytes / 1024).toFixed(0)} KiB`);
+  };
 }
+
+const functions = Object.entries(template.Resources).filter(
+  ([, resource]) =>
+    resource.Type === 'AWS::Serverless::Function' && resource.Metadata?.BuildMethod === 'esbuild',
+);
+if (functions.length === 0) throw new Error('template.yaml has no esbuild function');
+
+await rm(outRoot, { recursive: true, force: true });
+const built = await Promise.all(
+  functions.map(async ([logicalId, resource]) => {
+    const outdir = join(outRoot, logicalId);
+    const result = await build({ ...esbuildOptions(resource.Metadata.BuildProperties), outdir });
+    const bytes = Object.entries(result.metafile.outputs)
+      .filter(([file]) => file.endsWith('.js'))
+      .reduce((sum, [, output]) => sum + output.bytes, 0);
+    return `${outdir}  ${resource.Properties.Handler}  ${(bytes / 1024).toFixed(0)} KiB`;
+  }),
+);
+console.log(built.join('\n'));
