@@ -30,8 +30,8 @@ type MigrateContext = Pick<Context, 'getRemainingTimeInMillis' | 'logStreamName'
 
 /**
  * MigrateFunction: the `DatabaseSchema` custom resource. Create and Update apply the migrations in sql/
- * (each once, under an advisory lock); Delete changes nothing, since the data outlives the stack's
- * resources. CloudFormation is always answered, SUCCESS or FAILED with the reason, and before Lambda's
+ * (each once, under an advisory lock); Delete and a rollback's Update change nothing, since the data
+ * outlives the stack's resources and migrations only go forward. CloudFormation is always answered, SUCCESS or FAILED with the reason, and before Lambda's
  * timeout: an unanswered custom resource leaves the stack waiting until CloudFormation gives up.
  */
 export function createMigrateHandler(deps: MigrateDeps) {
@@ -49,10 +49,14 @@ export function createMigrateHandler(deps: MigrateDeps) {
     let response: CloudFormationCustomResourceResponse;
     try {
       const applied =
-        event.RequestType === 'Delete'
+        event.RequestType === 'Delete' || isRollback(event)
           ? []
           : await withDeadline(applyMigrations(deps), context.getRemainingTimeInMillis() - margin);
-      deps.logger.info('schema up to date', { requestType: event.RequestType, applied });
+      deps.logger.info('schema up to date', {
+        requestType: event.RequestType,
+        rollback: isRollback(event),
+        applied,
+      });
       response = {
         ...answer,
         Status: 'SUCCESS',
@@ -71,6 +75,22 @@ export function createMigrateHandler(deps: MigrateDeps) {
     // If this throws, Lambda retries the (asynchronous) invocation, and the run is repeated safely.
     await respond(event.ResponseURL, response);
   };
+}
+
+/**
+ * A stack rollback sends an Update back to the previous MigrateFunction version (version numbers only
+ * grow). Migrations are forward-only and each ran in its own transaction, so there is nothing to undo;
+ * answering SUCCESS keeps a failed deploy from ending in UPDATE_ROLLBACK_FAILED.
+ */
+function isRollback(event: CloudFormationCustomResourceEvent): boolean {
+  if (event.RequestType !== 'Update') return false;
+  const version = (properties: Record<string, unknown>) => {
+    const match = /:(\d+)$/.exec(String(properties.CodeVersion ?? ''));
+    return match ? Number(match[1]) : undefined;
+  };
+  const to = version(event.ResourceProperties);
+  const from = version(event.OldResourceProperties);
+  return to !== undefined && from !== undefined && to < from;
 }
 
 /** An error as an operator needs it in the CloudFormation console: what failed, and why. */

@@ -294,6 +294,31 @@ describe('MigrateFunction as the DatabaseSchema custom resource', () => {
     expect(tables.rows).toEqual([{ present: true }]);
   });
 
+  it("a rollback's Update (back to an older MigrateFunction version) succeeds without touching the schema", async () => {
+    const forward = cfnEvent('migrate-update.json') as CloudFormationCustomResourceEvent & {
+      OldResourceProperties: Record<string, unknown>;
+    };
+    const rollback = {
+      ...forward,
+      ResourceProperties: forward.OldResourceProperties,
+      OldResourceProperties: forward.ResourceProperties,
+    } as CloudFormationCustomResourceEvent;
+    let opened = 0;
+    const handler = createMigrateHandler({
+      openDb: async () => {
+        opened += 1;
+        throw new Error('the database is down, as it may be when a deploy fails');
+      },
+      migrations: MIGRATIONS,
+      logger: silentLogger,
+    });
+    await handler(rollback, context);
+    expect(opened).toBe(0);
+    await handler(forward, context);
+    expect(opened).toBe(1);
+    expect(receiver.received.splice(0).map((answer) => answer.body.Status)).toEqual(['SUCCESS', 'FAILED']);
+  });
+
   it('answers FAILED with the reason when the database cannot be reached, and never leaks the password', async () => {
     const unreachable = 'postgresql://events_admin:sup3r-s3cret@127.0.0.1:1/events';
     await migrateWith(unreachable)(cfnEvent('migrate-create.json'), context);
