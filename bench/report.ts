@@ -529,14 +529,15 @@ function truncateLines(text: string, max: number): string {
 /** A hand-written SVG: query p95 per shape and ingest rate per loader against the events loaded. */
 export function chartSvg(report: RunReport): string {
   const width = 1000;
-  const height = 420;
+  const height = 480;
   const panelW = 400;
   const panelH = 300;
   const top = 50;
   const lefts = [70, 570];
   const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
   const maxEvents = Math.max(...report.checkpoints.map((c) => c.events), 1);
-  const x = (left: number, events: number) => left + (events / maxEvents) * panelW;
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const x = (left: number, events: number) => round(left + (events / maxEvents) * panelW);
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
@@ -551,7 +552,7 @@ export function chartSvg(report: RunReport): string {
   const logLo = Math.floor(Math.log10(lo));
   const logHi = Math.ceil(Math.log10(hi));
   const yLat = (v: number) =>
-    top + panelH - ((Math.log10(Math.max(v, 10 ** logLo)) - logLo) / (logHi - logLo || 1)) * panelH;
+    round(top + panelH - ((Math.log10(Math.max(v, 10 ** logLo)) - logLo) / (logHi - logLo || 1)) * panelH);
   const [l0, l1] = lefts as [number, number];
   parts.push(
     `<text x="${l0}" y="25" font-size="14" font-weight="bold">Query p95 (ms, log scale) vs events loaded</text>`,
@@ -593,7 +594,7 @@ export function chartSvg(report: RunReport): string {
     .flatMap((s) => series.map(([, pick]) => rate(pick(s))))
     .filter(Number.isFinite);
   const maxRate = Math.max(...rates, 1) * 1.1;
-  const yRate = (v: number) => top + panelH - (v / maxRate) * panelH;
+  const yRate = (v: number) => round(top + panelH - (v / maxRate) * panelH);
   parts.push(
     `<text x="${l1}" y="25" font-size="14" font-weight="bold">Ingest rate (events/s) per segment vs events loaded</text>`,
   );
@@ -636,4 +637,15 @@ export function chartSvg(report: RunReport): string {
   );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** The measurements as JSON (Maps as entry arrays), so a report can be rendered again without a rerun. */
+export function reportToJson(report: RunReport): string {
+  return JSON.stringify(report, (_key, value) => (value instanceof Map ? { __map: [...value] } : value));
+}
+
+export function reportFromJson(text: string): RunReport {
+  return JSON.parse(text, (_key, value) =>
+    value && typeof value === 'object' && Array.isArray(value.__map) ? new Map(value.__map) : value,
+  ) as RunReport;
 }

@@ -9,7 +9,9 @@
  *   npm run bench -- --events 5000000 --checkpoints 1000000,5000000
  *
  * Other options: --seed, --days, --batch, --runs, --warmup, --explains, --out, --svg, --no-2017,
- * --no-copy, --keep. DATABASE_URL selects an existing server (databases are created and dropped on it).
+ * --no-copy, --no-vacuum, --drop-index <names> (an experiment: load without those indexes), --keep,
+ * --json <file> (the measurements, for `tsx bench/render.ts <file>`). DATABASE_URL selects an existing
+ * server (databases are created and dropped on it).
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -44,7 +46,7 @@ import {
   partitionKeyColumn,
   syncPartitions,
 } from './reference-copy';
-import { type Checkpoint, chartSvg, markdown, type RunReport, type Segment } from './report';
+import { type Checkpoint, chartSvg, markdown, type RunReport, reportToJson, type Segment } from './report';
 import { inheritedTableSize, partitionedTableSize, relationSize } from './storage';
 
 const ROOT = resolve(__dirname, '..');
@@ -68,6 +70,8 @@ function options() {
       'no-2017': { type: 'boolean', default: false },
       'no-copy': { type: 'boolean', default: false },
       'no-vacuum': { type: 'boolean', default: false },
+      'drop-index': { type: 'string' },
+      json: { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -98,7 +102,12 @@ function options() {
     with2017: !values['no-2017'],
     withCopy: !values['no-copy'],
     vacuum: !values['no-vacuum'],
+    dropIndexes: (values['drop-index'] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => /^[a-z_][a-z0-9_]*$/i.test(name)),
     keep: values.keep ?? false,
+    json: values.json,
   };
 }
 
@@ -170,7 +179,10 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPg(join(dir, 'pg'), silentLogger);
     serverUrl = embedded.connectionString;
     const server = embedded;
-    cleanups.push(() => server.stop());
+    cleanups.push(async () => {
+      await server.stop();
+      if (!opts.keep) await rm(dir, { recursive: true, force: true });
+    });
   }
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -202,6 +214,8 @@ async function main(): Promise<void> {
     silentLogger,
   );
   await migrate(baseDb, await readMigrations(join(ROOT, 'sql')), silentLogger);
+  // An experiment: what one index costs the loader (e.g. --drop-index events_reason_trgm).
+  for (const name of opts.dropIndexes) await baseDb.query(`DROP INDEX ${name}`);
   const db = timedDb(baseDb, statements);
   const queryDb = createDb(
     { connectionString: oursUrl, poolMax: 4, statementTimeoutMs: 0, ssl: false },
@@ -532,6 +546,7 @@ async function main(): Promise<void> {
       warmup: opts.warmup,
       explains: opts.explains,
       vacuum: opts.vacuum,
+      ...(opts.dropIndexes.length > 0 ? { dropped: opts.dropIndexes.join('/') } : {}),
     },
     data: {
       events: loaded,
@@ -555,6 +570,7 @@ async function main(): Promise<void> {
   const svgRef = svgPath.startsWith(dirname(outPath)) ? svgPath.slice(dirname(outPath).length + 1) : svgPath;
   await writeFile(outPath, `${markdown(report, true, svgRef)}\n`);
   await writeFile(svgPath, chartSvg(report));
+  if (opts.json) await writeFile(resolve(ROOT, opts.json), reportToJson(report));
   process.stdout.write(`${markdown(report, false, svgRef)}\n`);
   log(`wrote ${outPath} and ${svgPath}`);
 
