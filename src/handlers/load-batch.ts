@@ -5,7 +5,7 @@ import { dbFromEnv, logger, once, storeFromEnv } from './runtime';
 
 /** The object keys of an S3 notification. Real S3 URL-encodes keys (spaces as `+`). */
 export function objectKeys(event: S3Event): string[] {
-  return event.Records.map((record) => decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')));
+  return (event.Records ?? []).map((record) => decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')));
 }
 
 /**
