@@ -18,13 +18,15 @@ CREATE TABLE batches (
 );
 
 -- Events, one partition per UTC day of the event's own timestamp (partitions are named events_YYYYMMDD).
--- The whole batch element is kept once, compressed, in `body` (see src/core/event-codec.ts); `terms`
--- holds every filterable value as prefixed strings (see src/core/terms.ts) under a single GIN index.
+-- The whole batch element is kept once, compressed, in `body` (see src/core/event-codec.ts). `terms`
+-- holds every filterable value as prefixed strings (see src/core/terms.ts), separated by U+001F, under a
+-- single GIN index on the array they split into. One string instead of a text[] column saves the 4-byte
+-- header and alignment padding PostgreSQL stores for every array element (~40 terms an event).
 CREATE TABLE events (
   ts       timestamptz NOT NULL,
   event_id text COLLATE "C" NOT NULL,
   type     text COLLATE "C" NOT NULL,
-  terms    text[] COLLATE "C" NOT NULL,
+  terms    text COLLATE "C" NOT NULL,
   reason   text,
   body     bytea NOT NULL
 ) PARTITION BY RANGE (ts);
@@ -35,7 +37,7 @@ CREATE TABLE events (
 -- event_id for every type.
 CREATE UNIQUE INDEX events_key ON events (ts, event_id DESC, type DESC);
 
-CREATE INDEX events_terms ON events USING gin (terms);
+CREATE INDEX events_terms ON events USING gin ((string_to_array(terms, E'\x1f')));
 CREATE INDEX events_reason_trgm ON events USING gin (reason gin_trgm_ops) WHERE reason IS NOT NULL;
 
 -- Creates the partition for one UTC day unless it exists. Safe to call concurrently.

@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { Logger } from '../logger';
 import type { BatchStore } from '../storage/batch-store';
-import { type EventRow, rowsOfBatch } from './events';
+import { type EventRow, type ParsedBatch, rowsOfBatch } from './events';
 import { batchIdFromKey } from './webhook';
 
 const gunzip = promisify(gunzipCb);
@@ -43,6 +43,102 @@ export type LoadOutcome =
   | { readonly status: 'rejected'; readonly reason: string }
   | { readonly status: 'ignored' };
 
+/** A batch read and turned into rows, ready for the database (or found unreadable). */
+export type PreparedBatch =
+  | {
+      readonly kind: 'rows';
+      readonly key: string;
+      readonly batchId: string;
+      readonly storedAt: Date;
+      readonly parsed: ParsedBatch;
+      readonly started: number;
+    }
+  | {
+      readonly kind: 'unreadable';
+      readonly key: string;
+      readonly batchId: string;
+      readonly storedAt: Date;
+      readonly reason: string;
+    }
+  | { readonly kind: 'ignored'; readonly key: string };
+
+/**
+ * The Node half of a load: read the object, decompress, parse, build rows (terms, compressed bodies).
+ * Throws only on a store failure.
+ */
+export async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): Promise<PreparedBatch> {
+  const batchId = batchIdFromKey(key);
+  if (batchId === undefined) return { kind: 'ignored', key };
+  const started = performance.now();
+  const object = await deps.store.get(key);
+  let batch: unknown;
+  try {
+    batch = JSON.parse((await gunzip(object.body)).toString('utf8'));
+    if (!Array.isArray(batch)) throw new Error('the batch is not a JSON array');
+  } catch (error) {
+    return {
+      kind: 'unreadable',
+      key,
+      batchId,
+      storedAt: object.storedAt,
+      reason: `unreadable batch: ${(error as Error).message}`,
+    };
+  }
+  return {
+    kind: 'rows',
+    key,
+    batchId,
+    storedAt: object.storedAt,
+    parsed: rowsOfBatch(batch, object.storedAt.getTime()),
+    started,
+  };
+}
+
+/** The database half of a load: one transaction for the batch, or the rejection record. */
+export async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<LoadOutcome> {
+  if (prepared.kind === 'ignored') {
+    deps.logger.warn('object is not a raw batch; ignored', { key: prepared.key });
+    return { status: 'ignored' };
+  }
+  const { batchId, key } = prepared;
+  if (prepared.kind === 'unreadable') {
+    await deps.events.reject(batchId, key, prepared.storedAt, prepared.reason);
+    deps.logger.error('batch rejected', { batchId, key, reason: prepared.reason });
+    return { status: 'rejected', reason: prepared.reason };
+  }
+  const { parsed } = prepared;
+  const result = await deps.events.load({
+    batchId,
+    objectKey: key,
+    receivedAt: prepared.storedAt,
+    rows: parsed.rows,
+    skipped: parsed.skipped,
+  });
+  const ms = Math.round(performance.now() - prepared.started);
+  if (result.status === 'already-loaded') {
+    deps.logger.info('batch already loaded', { batchId, ms });
+    return result;
+  }
+  deps.logger.info('batch loaded', {
+    batchId,
+    events: parsed.rows.length,
+    inserted: result.inserted,
+    duplicates: result.duplicates,
+    skipped: parsed.skipped,
+    timestampFallbacks: parsed.timestampFallbacks,
+    partitionsCreated: result.partitionsCreated,
+    ms,
+  });
+  if (parsed.skipped > 0 || parsed.timestampFallbacks > 0) {
+    deps.logger.warn('batch had elements without a usable event or timestamp', {
+      batchId,
+      skipped: parsed.skipped,
+      timestampFallbacks: parsed.timestampFallbacks,
+    });
+  }
+  return result;
+}
+
 /**
  * Loads one stored raw batch into PostgreSQL. Idempotent: a batch loaded twice, or an event present in
  * two batches, leaves one row. Transient failures (store, database) throw, so Lambda retries and then
@@ -50,56 +146,30 @@ export type LoadOutcome =
  * left in the store.
  */
 export async function loadBatch(key: string, deps: LoadDeps): Promise<LoadOutcome> {
-  const batchId = batchIdFromKey(key);
-  if (batchId === undefined) {
-    deps.logger.warn('object is not a raw batch; ignored', { key });
-    return { status: 'ignored' };
-  }
-  const started = performance.now();
-  const object = await deps.store.get(key);
+  return commitBatch(await prepareBatch(key, deps), deps);
+}
 
-  let batch: unknown;
-  try {
-    batch = JSON.parse((await gunzip(object.body)).toString('utf8'));
-    if (!Array.isArray(batch)) throw new Error('the batch is not a JSON array');
-  } catch (error) {
-    const reason = `unreadable batch: ${(error as Error).message}`;
-    await deps.events.reject(batchId, key, object.storedAt, reason);
-    deps.logger.error('batch rejected', { batchId, key, reason });
-    return { status: 'rejected', reason };
-  }
-
-  const parsed = rowsOfBatch(batch, object.storedAt.getTime());
-  const result = await deps.events.load({
-    batchId,
-    objectKey: key,
-    receivedAt: object.storedAt,
-    rows: parsed.rows,
-    skipped: parsed.skipped,
-  });
-  const ms = Math.round(performance.now() - started);
-  if (result.status === 'already-loaded') {
-    deps.logger.info('batch already loaded', { batchId, ms });
-  } else {
-    deps.logger.info('batch loaded', {
-      batchId,
-      events: parsed.rows.length,
-      inserted: result.inserted,
-      duplicates: result.duplicates,
-      skipped: parsed.skipped,
-      timestampFallbacks: parsed.timestampFallbacks,
-      partitionsCreated: result.partitionsCreated,
-      ms,
-    });
-    if (parsed.skipped > 0 || parsed.timestampFallbacks > 0) {
-      deps.logger.warn('batch had elements without a usable event or timestamp', {
-        batchId,
-        skipped: parsed.skipped,
-        timestampFallbacks: parsed.timestampFallbacks,
-      });
+/**
+ * Loads batches in order, preparing the next one while the database writes the current one, so that
+ * Node's work (decompress, parse, compress bodies) and PostgreSQL's overlap. Stops at the first failure.
+ */
+export async function loadBatches(keys: readonly string[], deps: LoadDeps): Promise<LoadOutcome[]> {
+  const outcomes: LoadOutcome[] = [];
+  let next: Promise<PreparedBatch> | undefined =
+    keys[0] === undefined ? undefined : prepareBatch(keys[0], deps);
+  for (let i = 0; next; i += 1) {
+    const prepared: PreparedBatch = await next;
+    const following = keys[i + 1];
+    next = following === undefined ? undefined : prepareBatch(following, deps);
+    try {
+      outcomes.push(await commitBatch(prepared, deps));
+    } catch (error) {
+      // Nothing is lost: the failed batch and the rest stay in the store for the next attempt.
+      next?.catch(() => undefined);
+      throw error;
     }
   }
-  return result;
+  return outcomes;
 }
 
 /**
@@ -114,12 +184,12 @@ export async function loadPending(deps: LoadDeps, prefix = 'batches/'): Promise<
     const chunk = keys.slice(i, i + 500);
     const ids = chunk.map((key) => batchIdFromKey(key)).filter((id): id is string => id !== undefined);
     const known = await deps.events.known(ids);
-    for (const key of chunk) {
+    const pending = chunk.filter((key) => {
       const id = batchIdFromKey(key);
-      if (id === undefined || known.has(id)) continue;
-      const outcome = await loadBatch(key, deps);
-      if (outcome.status === 'loaded') loaded += 1;
-    }
+      return id !== undefined && !known.has(id);
+    });
+    const outcomes = await loadBatches(pending, deps);
+    loaded += outcomes.filter((outcome) => outcome.status === 'loaded').length;
   }
   return loaded;
 }

@@ -38,7 +38,7 @@ export function createEventStore(db: Db): EventStore {
       if (batch.rows.length > 0) {
         const result = await tx.query(
           `INSERT INTO events (ts, event_id, type, terms, reason, body)
-           SELECT to_timestamp(r.ms / 1000.0), r.event_id, r.type, string_to_array(r.terms, E'\\x1f'), r.reason, r.body
+           SELECT timestamptz 'epoch' + r.ms * interval '1 millisecond', r.event_id, r.type, r.terms, r.reason, r.body
            FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[])
              AS r(ms, event_id, type, terms, reason, body)
            ON CONFLICT (ts, event_id, type) DO NOTHING`,

@@ -1,35 +1,56 @@
-import { type LoadDeps, loadBatch, loadPending } from '../core/load-batch';
+import { type LoadDeps, loadBatches, loadPending } from '../core/load-batch';
 
 /**
- * Local stand-in for the S3 ObjectCreated → LoadBatchFunction trigger: batches are loaded in-process,
- * one at a time, right after they are stored. A load that fails (say the database is down) is logged
- * and left for the next `scan`, which loads every stored batch the database does not know.
+ * Local stand-in for the S3 ObjectCreated → LoadBatchFunction trigger: batches are loaded in-process
+ * right after they are stored, by one worker that takes every key waiting and loads them in order,
+ * preparing the next batch while the database writes the current one. A load that fails (say the
+ * database is down) is logged and left in the store for the next `scan`, which loads every stored batch
+ * the database does not know.
  */
 export function createLoadQueue(deps: LoadDeps) {
-  let tail: Promise<unknown> = Promise.resolve();
-  let pending = 0;
+  const waiting: string[] = [];
+  let scanRequested = false;
+  let worker: Promise<void> | undefined;
 
-  const enqueue = (work: () => Promise<unknown>): Promise<void> => {
-    pending += 1;
-    const run = tail.then(work).catch((error: unknown) => {
-      deps.logger.error('batch load failed; it stays stored and is retried by the next scan', {
-        error: error instanceof Error ? error.message : String(error),
-      });
+  const failed = (error: unknown) =>
+    deps.logger.error('batch load failed; it stays stored and is retried by the next scan', {
+      error: error instanceof Error ? error.message : String(error),
     });
-    tail = run.finally(() => {
-      pending -= 1;
+
+  async function work(): Promise<void> {
+    while (waiting.length > 0 || scanRequested) {
+      if (scanRequested) {
+        scanRequested = false;
+        await loadPending(deps).catch(failed);
+        continue;
+      }
+      await loadBatches(waiting.splice(0), deps).catch(failed);
+    }
+  }
+
+  function kick(): Promise<void> {
+    worker ??= work().finally(() => {
+      worker = undefined;
+      // A key may have arrived between the loop's last check and this moment.
+      if (waiting.length > 0 || scanRequested) void kick();
     });
-    return tail as Promise<void>;
-  };
+    return worker;
+  }
 
   return {
-    /** Loads one stored batch after those already queued. */
-    load: (key: string): Promise<void> => enqueue(() => loadBatch(key, deps)),
+    /** Loads one stored batch after those already waiting. */
+    load(key: string): Promise<void> {
+      waiting.push(key);
+      return kick();
+    },
     /** Loads every stored batch not yet in the database. */
-    scan: (): Promise<void> => enqueue(() => loadPending(deps)),
-    /** Resolves when nothing is queued or running. */
+    scan(): Promise<void> {
+      scanRequested = true;
+      return kick();
+    },
+    /** Resolves when nothing is waiting or running. */
     async idle(): Promise<void> {
-      while (pending > 0) await tail;
+      while (worker) await worker;
     },
   };
 }

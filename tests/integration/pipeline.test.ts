@@ -51,7 +51,7 @@ describe('webhook → store → loader → partitions', () => {
       reason: string | null;
       body: Buffer;
     }>(
-      "SELECT tableoid::regclass::text AS partition, ts, event_id, type, terms, reason, body FROM events WHERE ts >= '2016-02-02' AND ts < '2016-02-03'",
+      "SELECT tableoid::regclass::text AS partition, ts, event_id, type, string_to_array(terms, chr(31)) AS terms, reason, body FROM events WHERE ts >= '2016-02-02' AND ts < '2016-02-03'",
     );
     expect(rows.rows).toHaveLength(samples.length);
     for (const element of samples) {

@@ -1,5 +1,7 @@
 import { buildCountQuery, buildPageQuery } from '../../src/core/query/sql';
 
+/** The terms array expression the GIN index is built on. */
+const T = "string_to_array(terms, E'\\x1f')";
 const from = Date.UTC(2026, 10, 26, 10);
 const to = Date.UTC(2026, 10, 27, 10);
 
@@ -18,8 +20,8 @@ describe('buildPageQuery', () => {
       { ts: Date.UTC(2026, 10, 27, 9), eventId: '123', type: 'delivery' },
     );
     expect(query.text).toBe(
-      'SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND (terms && ($3)::text[]) ' +
-        'AND (terms && ($4)::text[]) AND (ts <= $5 AND (ts < $6 OR (event_id, type) > ($7, $8))) ' +
+      `SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND (${T} && ($3)::text[]) ` +
+        `AND (${T} && ($4)::text[]) AND (ts <= $5 AND (ts < $6 OR (event_id, type) > ($7, $8))) ` +
         'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $9',
     );
     expect(query.values).toEqual([
@@ -42,7 +44,7 @@ describe('buildPageQuery', () => {
     );
     expect(query.text).toBe(
       'SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND ' +
-        '((terms @> ($3)::text[] AND EXISTS (SELECT 1 FROM unnest(terms) AS term WHERE term LIKE $4)) OR terms && ($5)::text[]) ' +
+        `((${T} @> ($3)::text[] AND EXISTS (SELECT 1 FROM unnest(${T}) AS term WHERE term LIKE $4)) OR ${T} && ($5)::text[]) ` +
         'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $6',
     );
     expect(query.values.slice(2)).toEqual([
@@ -79,7 +81,7 @@ describe('buildPageQuery', () => {
       filters: [{ kind: 'not-type', values: ['relay_injection', 'success'] }],
     });
     expect(query).toEqual({
-      text: 'SELECT count(*)::int8 AS count FROM events WHERE (ts >= $1) AND (ts < $2) AND (NOT (terms && ($3)::text[]))',
+      text: `SELECT count(*)::int8 AS count FROM events WHERE (ts >= $1) AND (ts < $2) AND (NOT (${T} && ($3)::text[]))`,
       values: [new Date(from), new Date(to), ['t=relay_injection', 't=success']],
     });
   });
