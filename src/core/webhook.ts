@@ -51,7 +51,9 @@ export async function receiveWebhook(request: WebhookRequest, deps: WebhookDeps)
   const key = batchObjectKey(batchId);
   let written: 'created' | 'exists';
   try {
-    written = await deps.store.putIfAbsent(key, await gzip(body));
+    // Level 1: the fastest gzip, on the path SparkPost waits on (about 1 ms for 350 events instead of
+    // 2.6 ms at the default level, for ~30% larger raw objects).
+    written = await deps.store.putIfAbsent(key, await gzip(body, { level: 1 }));
   } catch (error) {
     throw new UnavailableError('The batch could not be stored; retry later', { cause: error });
   }
