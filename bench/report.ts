@@ -92,10 +92,10 @@ const ms = (value: number): string =>
   Number.isFinite(value) ? (value < 10 ? fmt(value, 2) : fmt(value, 1)) : 'n/a';
 const mib = (bytes: number): string => `${fmt(bytes / 1024 ** 2, 1)} MiB`;
 const label = (events: number): string =>
-  events >= 1e6 && events % 1e5 === 0
-    ? `${events / 1e6}M`
+  events >= 1e6
+    ? `${Number((events / 1e6).toFixed(2))}M`
     : events >= 1e3
-      ? `${fmt(events / 1e3, 0)}k`
+      ? `${Number((events / 1e3).toFixed(1))}k`
       : String(events);
 
 function table(headers: string[], rows: string[][], align?: string[]): string {
