@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the volume benchmark of issue 4. Generates realistic SparkPost batches, ingests them
- * through the real path (receiveWebhook → local batch store → loadBatch → PostgreSQL), loads the same
+ * through the real path (receiveWebhook → local batch store → loadBatches → PostgreSQL), loads the same
  * data with two reference loaders (the 2017 design, and COPY as the machine's limit), measures query
  * latency and storage at each checkpoint, and writes docs/BENCHMARKS.md and a chart.
  *
@@ -10,9 +10,11 @@
  *
  * Other options: --seed, --days, --batch, --runs, --warmup, --explains, --out, --svg, --no-2017,
  * --no-copy, --no-vacuum, --drop-index <names> (an experiment: load without those indexes), --keep,
+ * --sequential (loadBatch one batch at a time, as a Lambda does, instead of the pipelined loadBatches),
  * --json <file> (the measurements, for `tsx bench/render.ts <file>`). DATABASE_URL selects an existing
  * server (databases are created and dropped on it).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
@@ -22,7 +24,7 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { DEFAULT_MAX_BATCH_BYTES } from '../src/config';
 import { rowsOfBatch } from '../src/core/events';
-import { type EventStore, loadBatch } from '../src/core/load-batch';
+import { type EventStore, type LoadOutcome, loadBatch, loadBatches } from '../src/core/load-batch';
 import type { EventReader } from '../src/core/query/search';
 import { receiveWebhook } from '../src/core/webhook';
 import { createEventStore } from '../src/db/load';
@@ -72,6 +74,7 @@ function options() {
       'no-vacuum': { type: 'boolean', default: false },
       'drop-index': { type: 'string' },
       json: { type: 'string' },
+      sequential: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -108,11 +111,20 @@ function options() {
       .filter((name) => /^[a-z_][a-z0-9_]*$/i.test(name)),
     keep: values.keep ?? false,
     json: values.json,
+    sequential: values.sequential ?? false,
   };
 }
 
 /** Stops what the run started (the embedded server) when it fails or is interrupted. */
 const cleanups: Array<() => Promise<void>> = [];
+
+function gitOut(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+}
 
 const log = (message: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -166,6 +178,9 @@ function dayWindows(lo: number, hi: number): Array<[number, number]> {
 async function main(): Promise<void> {
   const opts = options();
   const started = performance.now();
+  // The code measured: what tsx loads now, i.e. the working tree at this moment.
+  const codeCommit = gitOut(['rev-parse', '--short', 'HEAD']);
+  const codeDirty = gitOut(['status', '--porcelain', '--', 'src', 'sql']) !== '';
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   log(`${command}: ${opts.events} events, checkpoints ${opts.checkpoints.join(', ')}`);
 
@@ -364,15 +379,26 @@ async function main(): Promise<void> {
         keys.push(outcome.key);
       }
       oursCpu.start();
-      for (const key of keys) {
+      const outcomes: LoadOutcome[] = [];
+      if (opts.sequential) {
+        // One batch at a time, as one Lambda invocation loads one S3 object.
+        for (const key of keys) {
+          const t = performance.now();
+          outcomes.push(await loadBatch(key, loadDeps));
+          segment.ours.ms += performance.now() - t;
+        }
+      } else {
+        // The waiting batches through the pipelined loader, as the local queue (`npm start`) runs it.
         const t = performance.now();
-        const outcome = await loadBatch(key, loadDeps);
+        outcomes.push(...(await loadBatches(keys, loadDeps)));
         segment.ours.ms += performance.now() - t;
-        if (outcome.status !== 'loaded') throw new Error(`loadBatch answered ${outcome.status} for ${key}`);
+      }
+      oursCpu.stop();
+      for (const outcome of outcomes) {
+        if (outcome.status !== 'loaded') throw new Error(`the loader answered ${outcome.status}`);
         segment.ours.inserted += outcome.inserted;
         segment.ours.duplicates += outcome.duplicates;
       }
-      oursCpu.stop();
       segment.ours.events += chunkEvents;
       // Untimed: how the Node side splits, on every 10th batch.
       for (let i = 0; i < chunk.length; i += 1) {
@@ -525,6 +551,7 @@ async function main(): Promise<void> {
   }
 
   const cpuList = cpus();
+
   const report: RunReport = {
     command,
     date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
@@ -536,6 +563,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     pg: { version, settings, embedded: embedded !== undefined },
+    code: { commit: codeCommit, dirty: codeDirty },
     options: {
       events: opts.events,
       checkpoints: opts.checkpoints.join('/'),
@@ -546,6 +574,7 @@ async function main(): Promise<void> {
       warmup: opts.warmup,
       explains: opts.explains,
       vacuum: opts.vacuum,
+      loader: opts.sequential ? 'loadBatch, one at a time' : 'loadBatches (pipelined)',
       ...(opts.dropIndexes.length > 0 ? { dropped: opts.dropIndexes.join('/') } : {}),
     },
     data: {
