@@ -358,9 +358,10 @@ export function markdown(report: RunReport, withPlans: boolean, svgName: string)
   out.push('');
   out.push(
     `Each shape ran ${report.options.runs} times after ${report.options.warmup} untimed runs, with fresh arguments drawn from the loaded data ` +
-      'each time; the clock covers what the API runs (page and count concurrently on two connections, rows decoded). ' +
-      "Windows end just after the newest event. 'plan'/'exec' are medians of EXPLAIN ANALYZE's planning and execution time " +
-      'summed over the page and count statements.',
+      'each time; the clock covers exactly what the API runs (searchMessageEvents: the page, and the count when the API ' +
+      "decides to run it; rows decoded). 'count p50' is n/a where the API ran no count. Windows end just after the newest event. " +
+      "'plan'/'exec' are medians of EXPLAIN ANALYZE's planning and execution time of the page statement plus the count " +
+      'statement, whether or not the API runs the count.',
   );
   out.push('');
   for (const c of report.checkpoints) {
@@ -482,7 +483,7 @@ export function markdown(report: RunReport, withPlans: boolean, svgName: string)
           i.name,
           fmt(i.bytes / c.storage.ours.rows, 0),
           mib(i.bytes),
-          `\`${i.definition.replaceAll('|', '\\|')}\``,
+          `\`${printable(i.definition).replaceAll('|', '\\|')}\``,
         ]),
         ['l', 'r', 'r', 'l'],
       ),
@@ -520,7 +521,7 @@ export function markdown(report: RunReport, withPlans: boolean, svgName: string)
       out.push(`<details><summary>${q.name}</summary>`);
       out.push('');
       out.push('```');
-      for (const plan of q.plans) out.push(truncateLines(plan, 80));
+      for (const plan of q.plans) out.push(truncateLines(printable(plan), 80));
       out.push('```');
       out.push('');
       out.push('</details>');
@@ -528,6 +529,12 @@ export function markdown(report: RunReport, withPlans: boolean, svgName: string)
     }
   }
   return out.join('\n');
+}
+
+/** Control characters (e.g. the U+001F in an index expression) as `\xNN`, so the Markdown stays readable. */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  return text.replace(/[\u0000-\u001f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function truncateLines(text: string, max: number): string {
