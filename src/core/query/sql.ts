@@ -45,7 +45,9 @@ function filterCondition(filter: Filter): Expression {
     case 'exact':
       return expr.and(`${TERMS} && ?::text[]`, [exactTerms(filter.field, filter.values, filter.field)]);
     case 'not-type':
-      return expr.and(`NOT (${TERMS} && ?::text[])`, [filter.values.map((type) => `t=${type}`)]);
+      // On the type column, not the terms: this default filter runs on every row of unfiltered and
+      // broad queries, and splitting each row's terms string for it is costly.
+      return expr.and('type <> ALL(?::text[])', [[...filter.values]]);
     case 'reason-substring':
       return expr.and('reason ILIKE ?', `%${escapeLike(filter.value)}%`);
     case 'keyword': {
