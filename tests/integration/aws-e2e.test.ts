@@ -470,27 +470,56 @@ describe('cold start: secrets read from Secrets Manager, never from the environm
       DB_SECRET_ARN: 'arn:db',
       PG_POOL_MAX: '1',
     };
-    const db = await dbFromEnv(env, secrets.read);
     try {
-      // Rotation between the cold start (secret read) and the first connection.
-      await admin.query(`ALTER ROLE ${role} PASSWORD 'second-password'`);
-      secrets.set('arn:db', { username: role, password: 'second-password' });
-      const who = await db.query<{ user: string }>('SELECT current_user AS user');
-      expect(who.rows).toEqual([{ user: role }]);
-      expect(secrets.reads).toBe(2);
+      await rotateAndReconnect();
     } finally {
-      await db.end();
+      await admin.query(`DROP ROLE ${role}`);
     }
 
-    // A secret that does not match either: one fresh read, then the database's own error.
-    secrets.set('arn:db', { username: role, password: 'wrong' });
-    const stale = await dbFromEnv(env, secrets.read);
-    try {
-      await expect(stale.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
-      expect(secrets.reads).toBe(4);
-    } finally {
-      await stale.end();
-      await admin.query(`DROP ROLE ${role}`);
+    async function rotateAndReconnect(): Promise<void> {
+      const db = await dbFromEnv(env, secrets.read);
+      try {
+        // Rotation between the cold start (secret read) and the first connection.
+        await admin.query(`ALTER ROLE ${role} PASSWORD 'second-password'`);
+        secrets.set('arn:db', { username: role, password: 'second-password' });
+        const who = await db.query<{ user: string }>('SELECT current_user AS user');
+        expect(who.rows).toEqual([{ user: role }]);
+        if (!(await checksPasswords(url, role))) {
+          // A server that does not check passwords (trust authentication, as some DATABASE_URL servers
+          // are set up) accepts the stale password: there is no rotation to notice, and nothing more to
+          // test here. The embedded PostgreSQL of the default run checks them.
+          expect(secrets.reads).toBe(1);
+          return;
+        }
+        expect(secrets.reads).toBe(2);
+      } finally {
+        await db.end();
+      }
+
+      // A secret that does not match either: one fresh read, then the database's own error.
+      secrets.set('arn:db', { username: role, password: 'wrong' });
+      const stale = await dbFromEnv(env, secrets.read);
+      try {
+        await expect(stale.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+        expect(secrets.reads).toBe(4);
+      } finally {
+        await stale.end();
+      }
     }
   });
 });
+
+/** Whether the server refuses a wrong password for this role (false under trust authentication). */
+async function checksPasswords(url: URL, role: string): Promise<boolean> {
+  const probe = new URL(url.toString());
+  probe.username = role;
+  probe.password = 'certainly-not-the-password';
+  const client = new pg.Client({ connectionString: probe.toString() });
+  try {
+    await client.connect();
+    await client.end();
+    return false;
+  } catch {
+    return true;
+  }
+}
