@@ -2,7 +2,7 @@
  * `npm run bench`: the volume benchmark of issue 4. Generates realistic SparkPost batches, ingests them
  * through the real path (receiveWebhook → local batch store → loadBatches → PostgreSQL), loads the same
  * data with two reference loaders (the 2017 design, and COPY as the machine's limit), measures query
- * latency and storage at each checkpoint, and writes docs/BENCHMARKS.md and a chart.
+ * latency and storage at each checkpoint, and writes a report (bench/out/BENCHMARKS.md unless --out) and a chart.
  *
  *   npm run bench                                   # smoke run: 50k events, checkpoints 10k and 50k
  *   npm run bench -- --events 1000000               # checkpoints 200k and 1M
@@ -67,8 +67,8 @@ function options() {
       runs: { type: 'string', default: '100' },
       warmup: { type: 'string', default: '5' },
       explains: { type: 'string', default: '5' },
-      out: { type: 'string', default: 'docs/BENCHMARKS.md' },
-      svg: { type: 'string', default: 'docs/benchmarks.svg' },
+      out: { type: 'string', default: 'bench/out/BENCHMARKS.md' },
+      svg: { type: 'string', default: 'bench/out/benchmarks.svg' },
       'no-2017': { type: 'boolean', default: false },
       'no-copy': { type: 'boolean', default: false },
       'no-vacuum': { type: 'boolean', default: false },
@@ -100,8 +100,8 @@ function options() {
     runs: positive('runs', values.runs),
     warmup: Number(values.warmup ?? 5),
     explains: Number(values.explains ?? 5),
-    out: values.out ?? 'docs/BENCHMARKS.md',
-    svg: values.svg ?? 'docs/benchmarks.svg',
+    out: values.out ?? 'bench/out/BENCHMARKS.md',
+    svg: values.svg ?? 'bench/out/benchmarks.svg',
     with2017: !values['no-2017'],
     withCopy: !values['no-copy'],
     vacuum: !values['no-vacuum'],
