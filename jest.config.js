@@ -3,8 +3,6 @@ module.exports = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['@swc/jest'],
-    // SQL migrations are imported as text (src/db/migrations.ts), as esbuild's text loader does.
-    '^.+\\.sql$': '<rootDir>/tests/helpers/sql-transform.cjs',
   },
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],

@@ -1,5 +1,5 @@
+import type { EventReader } from '../src/core/ports';
 import { parseEventsApiQuery } from '../src/core/query/events-api';
-import type { EventReader } from '../src/core/query/search';
 import { searchMessageEvents } from '../src/core/query/search';
 import { buildCountQuery, buildPageQuery, type EventsSelection, type SqlQuery } from '../src/core/query/sql';
 import type { Queryable } from '../src/db/pool';

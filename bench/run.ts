@@ -16,24 +16,27 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
+import { createApp } from '../src/app';
 import { DEFAULT_MAX_BATCH_BYTES } from '../src/config';
-import { rowsOfBatch } from '../src/core/events';
-import { type EventStore, type LoadOutcome, loadBatch, loadBatches } from '../src/core/load-batch';
-import type { EventReader } from '../src/core/query/search';
-import { receiveWebhook } from '../src/core/webhook';
-import { createEventStore } from '../src/db/load';
-import { migrate, readMigrations } from '../src/db/migrate';
+import { batchObjectKey } from '../src/core/batch-key';
+import { rowsOfBatch } from '../src/core/events/rows';
+import { type LoadOutcome, loadBatch, loadBatches } from '../src/core/load-batch';
+import { WEBHOOK_PATH } from '../src/core/paths';
+import type { EventReader, EventStore } from '../src/core/ports';
+import { createEventReader } from '../src/db/event-reader';
+import { createEventStore } from '../src/db/event-store';
+import { migrate } from '../src/db/migrate';
+import { MIGRATIONS } from '../src/db/migrations';
 import { createDb, type Db, type Queryable } from '../src/db/pool';
-import { createEventReader } from '../src/db/read';
-import { type EmbeddedPg, startEmbeddedPg } from '../src/local/embedded-pg';
+import { openLocalDatabase, throwawayDataDir } from '../src/local/database';
+import { dirBatchStore } from '../src/local/dir-batch-store';
 import { silentLogger } from '../src/logger';
-import { localDirBatchStore } from '../src/storage/local-dir';
 import { flatEvent, type GeneratedBatch, generateBatches } from './generate';
 import { CpuMeter, PgCpu, statementLabel, Timings } from './measure';
 import { QuerySamples, runShapes } from './queries';
@@ -184,21 +187,17 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   log(`${command}: ${opts.events} events, checkpoints ${opts.checkpoints.join(', ')}`);
 
-  const dir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-bench-'));
-  // mkdtemp makes the folder private; when run as root, PostgreSQL (as `postgres`) must pass through it.
-  await chmod(dir, 0o755);
-  let embedded: EmbeddedPg | undefined;
-  let serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) {
-    log('starting embedded PostgreSQL');
-    embedded = await startEmbeddedPg(join(dir, 'pg'), silentLogger);
-    serverUrl = embedded.connectionString;
-    const server = embedded;
-    cleanups.push(async () => {
-      await server.stop();
-      if (!opts.keep) await rm(dir, { recursive: true, force: true });
-    });
-  }
+  const dir = await throwawayDataDir('sparkpost-event-db-bench-');
+  if (!process.env.DATABASE_URL) log('starting embedded PostgreSQL');
+  const server = await openLocalDatabase(
+    { databaseUrl: process.env.DATABASE_URL, dataDir: dir },
+    silentLogger,
+  );
+  const serverUrl = server.connectionString;
+  cleanups.push(async () => {
+    await server.stop();
+    if (!opts.keep) await rm(dir, { recursive: true, force: true });
+  });
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   const suffix = randomBytes(4).toString('hex');
@@ -228,7 +227,7 @@ async function main(): Promise<void> {
     { connectionString: oursUrl, poolMax: 4, statementTimeoutMs: 0, ssl: false },
     silentLogger,
   );
-  await migrate(baseDb, await readMigrations(join(ROOT, 'sql')), silentLogger);
+  await migrate(baseDb, MIGRATIONS, silentLogger);
   // An experiment: what one index costs the loader (e.g. --drop-index events_reason_trgm).
   for (const name of opts.dropIndexes) await baseDb.query(`DROP INDEX ${name}`);
   const db = timedDb(baseDb, statements);
@@ -237,7 +236,7 @@ async function main(): Promise<void> {
     silentLogger,
   );
 
-  const store = localDirBatchStore(join(dir, 'batches'));
+  const store = dirBatchStore(join(dir, 'batches'));
   const token = randomBytes(16).toString('hex');
   const webhookDeps = {
     store,
@@ -245,6 +244,7 @@ async function main(): Promise<void> {
     maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
     logger: silentLogger,
   };
+  const webhook = createApp({ logger: silentLogger, webhook: webhookDeps });
   const inner = createEventStore(db);
   let storeMs = 0;
   const events: EventStore = {
@@ -363,20 +363,23 @@ async function main(): Promise<void> {
       const keys: string[] = [];
       for (const batch of chunk) {
         const t = performance.now();
-        const outcome = await receiveWebhook(
-          {
-            headers: {
-              'content-type': 'application/json',
-              'x-messagesystems-batch-id': batch.batchId,
-              'x-messagesystems-webhook-token': token,
-            },
-            body: batch.body,
+        const response = await webhook({
+          method: 'POST',
+          path: WEBHOOK_PATH,
+          rawQuery: '',
+          headers: {
+            'content-type': 'application/json',
+            'x-messagesystems-batch-id': batch.batchId,
+            'x-messagesystems-webhook-token': token,
           },
-          webhookDeps,
-        );
+          body: batch.body,
+        });
         segment.ours.webhookMs.push(performance.now() - t);
-        if (outcome.status !== 'stored') throw new Error(`webhook answered ${outcome.status}`);
-        keys.push(outcome.key);
+        const answer = JSON.parse(response.body) as { results?: { batch_id?: string; stored?: boolean } };
+        if (response.statusCode !== 200 || answer.results?.stored !== true || !answer.results.batch_id) {
+          throw new Error(`webhook answered ${response.statusCode} ${response.body}`);
+        }
+        keys.push(batchObjectKey(answer.results.batch_id));
       }
       oursCpu.start();
       const outcomes: LoadOutcome[] = [];
@@ -562,7 +565,7 @@ async function main(): Promise<void> {
       os: `${platform()} ${release()}`,
       node: process.version,
     },
-    pg: { version, settings, embedded: embedded !== undefined },
+    pg: { version, settings, embedded: server.embedded },
     code: { commit: codeCommit, dirty: codeDirty },
     options: {
       events: opts.events,
@@ -614,7 +617,7 @@ async function main(): Promise<void> {
   }
   await admin.end();
   cleanups.length = 0;
-  if (embedded) await embedded.stop();
+  await server.stop();
   if (!opts.keep) await rm(dir, { recursive: true, force: true });
   else log(`kept ${dir}`);
 }

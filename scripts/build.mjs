@@ -17,12 +17,7 @@ const template = parse(await readFile('template.yaml', 'utf8'), { logLevel: 'sil
 
 /** esbuild options from SAM's BuildProperties (the subset this template uses). */
 function esbuildOptions(properties) {
-  const loader = Object.fromEntries(
-    (properties.Loader ?? []).map((rule) => {
-      const [extension, kind] = rule.split('=');
-      return [extension, kind];
-    }),
-  );
+  const loader = Object.fromEntries((properties.Loader ?? []).map((rule) => rule.split('=')));
   return {
     entryPoints: properties.EntryPoints,
     bundle: true,

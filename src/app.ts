@@ -1,88 +1,175 @@
-import type { ApiAuthConfig } from './config';
-import { authenticateApi } from './core/auth';
-import { type HttpRequest, type HttpResponse, jsonResponse, toErrorResponse } from './core/http';
-import { EVENTS_API_PATH } from './core/query/events-api';
-import { LEGACY_API_PATH } from './core/query/legacy-api';
-import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
+import type { ApiAuthConfig, WebhookAuthConfig } from './config';
+import { authenticateApi, authenticateWebhook } from './core/auth';
 import {
   eventsApiDocumentation,
   eventsApiSamples,
   legacyDocumentation,
   legacySamples,
-} from './core/self-docs';
-import { receiveWebhook, type WebhookDeps, type WebhookOutcome } from './core/webhook';
+} from './core/docs/self-docs';
+import { type HttpRequest, type HttpResponse, jsonResponse, toErrorResponse } from './core/http';
+import {
+  EVENTS_API_DOCUMENTATION_PATH,
+  EVENTS_API_PATH,
+  EVENTS_API_SAMPLES_PATH,
+  LEGACY_API_PATH,
+  LEGACY_DOCUMENTATION_PATH,
+  LEGACY_SAMPLES_PATH,
+  WEBHOOK_PATH,
+} from './core/paths';
+import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
+import { receiveWebhook, type WebhookDeps } from './core/webhook';
 import { MethodNotAllowedError, NotFoundError } from './errors';
 import type { Logger } from './logger';
 
-/** The webhook path SparkPost posts to. */
-export const WEBHOOK_PATH = '/webhook';
+/** What the webhook routes need: where to store, who may post, and who to tell about a stored batch. */
+export interface WebhookAppDeps extends WebhookDeps {
+  readonly auth: WebhookAuthConfig;
+  readonly onStored?: (key: string) => void;
+}
+
+/** What the query routes need: the database reader, the clock, and who may query. */
+export interface QueryAppDeps extends SearchDeps {
+  readonly auth: ApiAuthConfig;
+}
+
+/** Dependencies by the AWS function that serves the route (the local server has both). */
+interface FunctionDeps {
+  readonly receiveWebhook: WebhookAppDeps;
+  readonly queryEvents: QueryAppDeps;
+}
+
+/** Who may call a route: SparkPost (webhook credentials), an API key holder, or anyone. */
+export type Access = 'webhook' | 'api-key' | 'public';
+
+type RouteOf<F extends keyof FunctionDeps> = {
+  /** The Lambda function that serves it on AWS (template.yaml routes exactly these; a test checks). */
+  readonly fn: F;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly access: Access;
+  readonly serve: (request: HttpRequest, deps: FunctionDeps[F]) => Promise<HttpResponse> | HttpResponse;
+};
+export type Route = { [F in keyof FunctionDeps]: RouteOf<F> }[keyof FunctionDeps];
+
+const ok = (payload: unknown) => jsonResponse(200, payload);
 
 /**
- * Every HTTP route, by the function that serves it on AWS. The local server serves all of them;
- * template.yaml must route exactly these (a template test checks it).
+ * Every HTTP route: the one table the local server, the Lambda handlers and template.yaml's routes all
+ * come from. The self-documentation endpoints are public, as SparkPost's are: they hold no event data.
  */
-export const ROUTES = {
-  receiveWebhook: [{ method: 'POST', path: WEBHOOK_PATH }],
-  queryEvents: [
-    { method: 'GET', path: '/api/v1/events/message' },
-    { method: 'GET', path: '/api/v1/events/message/documentation' },
-    { method: 'GET', path: '/api/v1/events/message/samples' },
-    { method: 'GET', path: '/api/v1/message-events' },
-    { method: 'GET', path: '/api/v1/message-events/events/documentation' },
-    { method: 'GET', path: '/api/v1/message-events/events/samples' },
-  ],
-} as const;
+export const ROUTES: readonly Route[] = [
+  {
+    fn: 'receiveWebhook',
+    method: 'POST',
+    path: WEBHOOK_PATH,
+    access: 'webhook',
+    async serve(request, deps) {
+      const outcome = await receiveWebhook(request, deps);
+      if (outcome.status === 'stored') deps.onStored?.(outcome.key);
+      return ok({
+        results:
+          outcome.status === 'ping'
+            ? { ping: true }
+            : { batch_id: outcome.batchId, stored: outcome.status === 'stored' },
+      });
+    },
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: EVENTS_API_PATH,
+    access: 'api-key',
+    serve: async (request, deps) => ok(await searchMessageEvents(request.rawQuery, deps)),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: EVENTS_API_DOCUMENTATION_PATH,
+    access: 'public',
+    serve: () => ok(eventsApiDocumentation()),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: EVENTS_API_SAMPLES_PATH,
+    access: 'public',
+    serve: (request) => ok(eventsApiSamples(request.rawQuery)),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: LEGACY_API_PATH,
+    access: 'api-key',
+    serve: async (request, deps) => ok(await searchLegacyMessageEvents(request.rawQuery, deps)),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: LEGACY_DOCUMENTATION_PATH,
+    access: 'public',
+    serve: () => ok(legacyDocumentation()),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: LEGACY_SAMPLES_PATH,
+    access: 'public',
+    serve: (request) => ok(legacySamples(request.rawQuery)),
+  },
+];
 
 export interface AppDeps {
   readonly logger: Logger;
   /** Present where this process takes webhooks (local server, ReceiveWebhookFunction). */
-  readonly webhook?: WebhookDeps & { readonly onStored?: (key: string) => void };
+  readonly webhook?: WebhookAppDeps;
   /** Present where this process answers queries (local server, QueryEventsFunction). */
-  readonly query?: SearchDeps & { readonly auth: ApiAuthConfig };
+  readonly query?: QueryAppDeps;
 }
 
-type Route = (request: HttpRequest) => Promise<HttpResponse>;
+type Serve = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** With no credentials configured for an access, nobody passes it. */
+const NOBODY_WEBHOOK: WebhookAuthConfig = { disabled: false };
+const NOBODY_API: ApiAuthConfig = { disabled: false, apiKeys: [] };
+
+/** Throws AuthError (401) unless the request carries the credentials the route's access asks for. */
+function authorize(access: Access, request: HttpRequest, deps: AppDeps): void {
+  if (access === 'webhook') authenticateWebhook(request.headers, deps.webhook?.auth ?? NOBODY_WEBHOOK);
+  else if (access === 'api-key') authenticateApi(request.headers, deps.query?.auth ?? NOBODY_API);
+}
+
+/** The route bound to this process's dependencies; undefined where this process does not serve it. */
+function bind(route: Route, deps: AppDeps): Serve | undefined {
+  const serveWith = <D>(
+    routeDeps: D | undefined,
+    serve: (request: HttpRequest, d: D) => Promise<HttpResponse> | HttpResponse,
+  ) =>
+    routeDeps === undefined
+      ? undefined
+      : async (request: HttpRequest) => {
+          authorize(route.access, request, deps);
+          return serve(request, routeDeps);
+        };
+  switch (route.fn) {
+    case 'receiveWebhook':
+      return serveWith(deps.webhook, route.serve);
+    case 'queryEvents':
+      return serveWith(deps.query, route.serve);
+  }
+}
 
 /**
  * Routes a request to the core functions. The local server and the Lambda handlers all call this, so
  * paths, authentication and error shapes are the same everywhere. SparkPost ignores a trailing slash.
  */
-export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<HttpResponse> {
-  const routes = new Map<string, Partial<Record<string, Route>>>();
-
-  const { webhook, query } = deps;
-  if (webhook) {
-    routes.set(WEBHOOK_PATH, {
-      POST: async (request) => {
-        const outcome: WebhookOutcome = await receiveWebhook(request, webhook);
-        if (outcome.status === 'stored') webhook.onStored?.(outcome.key);
-        return jsonResponse(200, {
-          results:
-            outcome.status === 'ping'
-              ? { ping: true }
-              : { batch_id: outcome.batchId, stored: outcome.status === 'stored' },
-        });
-      },
-    });
-  }
-  if (query) {
-    const authenticated =
-      (search: (rawQuery: string, deps: SearchDeps) => Promise<unknown>): Route =>
-      async (request) => {
-        authenticateApi(request.headers, query.auth);
-        return jsonResponse(200, await search(request.rawQuery, query));
-      };
-    // The self-documentation endpoints are public, as SparkPost's are: they hold no event data.
-    const open =
-      (build: (rawQuery: string) => unknown): Route =>
-      async (request) =>
-        jsonResponse(200, build(request.rawQuery));
-    routes.set(EVENTS_API_PATH, { GET: authenticated(searchMessageEvents) });
-    routes.set(`${EVENTS_API_PATH}/documentation`, { GET: open(eventsApiDocumentation) });
-    routes.set(`${EVENTS_API_PATH}/samples`, { GET: open(eventsApiSamples) });
-    routes.set(LEGACY_API_PATH, { GET: authenticated(searchLegacyMessageEvents) });
-    routes.set(`${LEGACY_API_PATH}/events/documentation`, { GET: open(legacyDocumentation) });
-    routes.set(`${LEGACY_API_PATH}/events/samples`, { GET: open(legacySamples) });
+export function createApp(deps: AppDeps): Serve {
+  const routes = new Map<string, Map<string, Serve>>();
+  for (const route of ROUTES) {
+    const serve = bind(route, deps);
+    if (!serve) continue;
+    const methods = routes.get(route.path) ?? new Map<string, Serve>();
+    methods.set(route.method, serve);
+    routes.set(route.path, methods);
   }
 
   return async (request) => {
@@ -90,10 +177,10 @@ export function createApp(deps: AppDeps): (request: HttpRequest) => Promise<Http
       const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
       const methods = routes.get(path);
       if (!methods) throw new NotFoundError(`No resource at ${path}`);
-      const route =
-        methods[request.method.toUpperCase()] ?? (request.method === 'HEAD' ? methods.GET : undefined);
-      if (!route) throw new MethodNotAllowedError(Object.keys(methods));
-      return await route(request);
+      const method = request.method.toUpperCase();
+      const serve = methods.get(method) ?? (method === 'HEAD' ? methods.get('GET') : undefined);
+      if (!serve) throw new MethodNotAllowedError([...methods.keys()]);
+      return await serve(request);
     } catch (error) {
       return toErrorResponse(error, deps.logger);
     }

@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from './config';
 import { loadBatch, loadPending } from './core/load-batch';
-import { createEventStore } from './db/load';
+import { createEventStore } from './db/event-store';
 import { maintain } from './db/maintain';
-import { migrate, readMigrations } from './db/migrate';
+import { migrate } from './db/migrate';
+import { MIGRATIONS } from './db/migrations';
 import { createDb } from './db/pool';
 import { ConfigError } from './errors';
-import { startEmbeddedPg } from './local/embedded-pg';
-import { MIGRATIONS_DIR, readLocalConfig } from './local/service';
+import { openLocalDatabase } from './local/database';
+import { dirBatchStore } from './local/dir-batch-store';
 import { createLogger } from './logger';
-import { localDirBatchStore } from './storage/local-dir';
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -36,28 +36,23 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
 
-  const logger = createLogger();
-  const config = readLocalConfig(process.env);
-  const embedded =
-    config.databaseUrl === undefined ? await startEmbeddedPg(join(config.dataDir, 'pg'), logger) : undefined;
-  const connectionString = config.databaseUrl ?? embedded?.connectionString;
-  const db = createDb(
-    { ...(connectionString ? { connectionString } : {}), poolMax: 2, statementTimeoutMs: 0, ssl: false },
+  const config = loadConfig(process.env, ['local', 'db', 'maintenance', 'logging']);
+  const logger = createLogger(config.logging.level);
+  const database = await openLocalDatabase(
+    { databaseUrl: config.db.connectionString, dataDir: config.local.dataDir },
     logger,
   );
+  const db = createDb({ ...config.db, connectionString: database.connectionString }, logger);
   try {
-    await migrate(db, await readMigrations(MIGRATIONS_DIR), logger);
-    const deps = { store: localDirBatchStore(config.dataDir), events: createEventStore(db), logger };
+    await migrate(db, MIGRATIONS, logger);
+    const events = createEventStore(db);
+    const deps = { store: dirBatchStore(config.local.dataDir), events, logger };
     switch (command) {
       case 'maintain':
-        await maintain(
-          db,
-          { daysAhead: config.partitionsAhead, retentionDays: config.retentionDays, now: Date.now() },
-          logger,
-        );
+        await maintain(db, { ...config.maintenance, now: Date.now() }, logger);
         break;
       case 'replay': {
-        if (values.all) await db.query('DELETE FROM batches');
+        if (values.all) await events.forgetBatches();
         const loaded = await loadPending(deps);
         process.stdout.write(`${loaded} batch(es) loaded\n`);
         break;
@@ -73,7 +68,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await db.end();
-    await embedded?.stop();
+    await database.stop();
   }
 }
 

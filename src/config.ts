@@ -1,10 +1,55 @@
+import { resolve } from 'node:path';
 import { ConfigError } from './errors';
+import { LOG_LEVELS, type LogLevel } from './logger';
 
 /**
- * Configuration: read once from the environment (plus an optional `.env` in local mode), validated in
- * one pass so that every bad variable is named at start. Core code receives values, never `process.env`.
+ * Configuration: every environment variable the service reads, its default, range and meaning, in one
+ * place. Each entry point calls `loadConfig(env, sections)` once at start; every bad variable is named in
+ * one ConfigError. Core code receives values, never `process.env`.
+ *
+ * Where the rules differ by target they are an option of `loadConfig`: on AWS (`target: 'aws'`) the raw
+ * batch bucket and credentials are required; locally they are generated when absent.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every variable, with the line that documents it (.env.example and docs/DEPLOY.md list them all). */
+export const VARIABLES = {
+  DATA_DIR: 'local: raw batches (DATA_DIR/batches), embedded PostgreSQL and generated credentials; ./.data',
+  HOST: 'local: HTTP listener address; 127.0.0.1',
+  PORT: 'local: HTTP listener port; 3000',
+  BATCH_BUCKET: 'AWS: the raw-batch S3 bucket',
+  DATABASE_URL: 'PostgreSQL connection string; locally, unset means the embedded PostgreSQL',
+  DB_HOST: 'AWS: PostgreSQL host (with DB_SECRET_ARN)',
+  DB_PORT: 'AWS: PostgreSQL port; 5432',
+  DB_NAME: 'AWS: database name; events',
+  DB_SECRET_ARN: 'AWS: Secrets Manager secret holding {"username","password"} for the database',
+  PG_POOL_MAX: 'database connections per process; 4',
+  PG_STATEMENT_TIMEOUT_MS: 'server-side statement timeout in ms, 0 for none; 30000',
+  PG_SSL: 'connect to PostgreSQL over TLS, verifying the certificate; false',
+  WEBHOOK_USERNAME: 'HTTP Basic user name SparkPost sends (with WEBHOOK_PASSWORD)',
+  WEBHOOK_PASSWORD: 'HTTP Basic password SparkPost sends',
+  WEBHOOK_TOKEN: 'also accept "Authorization: Bearer <token>" or "X-MessageSystems-Webhook-Token: <token>"',
+  WEBHOOK_SECRET_ARN: 'AWS: Secrets Manager secret holding {"username","password"} and/or {"token"}',
+  API_KEYS: 'comma-separated query API keys, sent as "Authorization: <key>"',
+  API_KEY: 'a single query API key (API_KEYS wins)',
+  API_KEYS_SECRET_ARN: 'AWS: Secrets Manager secret holding {"api_keys": "k1,k2"}',
+  AUTH_DISABLED: 'webhook, api or webhook,api: turn authentication off explicitly',
+  MAX_BATCH_BYTES: 'largest webhook body accepted, in bytes; 10485760',
+  RETENTION_DAYS: 'drop day partitions older than this many days, 0 keeps everything; 0',
+  PARTITIONS_AHEAD_DAYS: 'create day partitions this many days ahead; 3',
+  MAINTAIN_INTERVAL_SECONDS: 'local: how often maintenance and the scan for unloaded batches run; 3600',
+  LOG_LEVEL: 'DEBUG, INFO, WARN, ERROR or SILENT; INFO',
+} as const;
+export type VariableName = keyof typeof VARIABLES;
+
+/**
+ * Secrets Manager secrets and the variables their JSON keys stand for: on AWS the environment holds only
+ * the ARN, and aws/secrets.ts overlays the secret's values before `loadConfig` reads them.
+ */
+export const SECRET_VARIABLES = {
+  WEBHOOK_SECRET_ARN: { username: 'WEBHOOK_USERNAME', password: 'WEBHOOK_PASSWORD', token: 'WEBHOOK_TOKEN' },
+  API_KEYS_SECRET_ARN: { api_keys: 'API_KEYS' },
+} as const satisfies Record<string, Readonly<Record<string, VariableName>>>;
 
 /** Collects problems while reading variables; `done()` throws them all at once. */
 export class EnvReader {
@@ -12,31 +57,32 @@ export class EnvReader {
 
   constructor(private readonly env: Env) {}
 
-  string(name: string): string | undefined;
-  string(name: string, fallback: string): string;
-  string(name: string, fallback?: string): string | undefined {
+  string(name: VariableName): string | undefined;
+  string(name: VariableName, fallback: string): string;
+  string(name: VariableName, fallback?: string): string | undefined {
+    if (!(name in VARIABLES)) throw new Error(`${name} is not a documented variable (config.ts VARIABLES)`);
     const value = this.env[name];
     return value === undefined || value === '' ? fallback : value;
   }
 
-  required(name: string): string {
+  required(name: VariableName): string {
     const value = this.string(name);
     if (value === undefined) this.problems.push(`${name} is required`);
     return value ?? '';
   }
 
-  int(name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  int(name: VariableName, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
       this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
       return fallback;
     }
     return value;
   }
 
-  bool(name: string, fallback: boolean): boolean {
+  bool(name: VariableName, fallback: boolean): boolean {
     const raw = this.string(name)?.toLowerCase();
     if (raw === undefined) return fallback;
     if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
@@ -46,12 +92,12 @@ export class EnvReader {
   }
 
   /** A comma-separated list whose items must come from `allowed`. */
-  list<T extends string>(name: string, allowed: readonly T[]): T[] {
+  list<T extends string>(name: VariableName, allowed: readonly T[], normalise = (item: string) => item): T[] {
     const raw = this.string(name);
     if (raw === undefined) return [];
     const items = raw
       .split(',')
-      .map((item) => item.trim().toLowerCase())
+      .map((item) => normalise(item.trim()))
       .filter(Boolean);
     const bad = items.filter((item) => !allowed.includes(item as T));
     if (bad.length) this.problems.push(`${name} accepts ${allowed.join(', ')} (got "${bad.join(', ')}")`);
@@ -67,6 +113,13 @@ export class EnvReader {
   }
 }
 
+export type Target = 'aws' | 'local';
+
+/** The raw-batch bucket (AWS). Locally, batches live under `local.dataDir`. */
+export interface StorageConfig {
+  readonly bucket: string;
+}
+
 /** Who may post batches. Any configured method is accepted; none configured means nobody can post. */
 export interface WebhookAuthConfig {
   readonly disabled: boolean;
@@ -75,55 +128,171 @@ export interface WebhookAuthConfig {
   readonly token?: string;
 }
 
+export interface WebhookConfig {
+  readonly auth: WebhookAuthConfig;
+  /** Upper bound for one webhook body, in bytes. */
+  readonly maxBatchBytes: number;
+}
+
 /** Who may query. SparkPost clients send `Authorization: <key>` or Basic with the key as user name. */
 export interface ApiAuthConfig {
   readonly disabled: boolean;
   readonly apiKeys: readonly string[];
 }
 
+export interface ApiConfig {
+  readonly auth: ApiAuthConfig;
+}
+
+/**
+ * The database: a connection string, or (on AWS) a host whose user name and password are read from a
+ * Secrets Manager secret, never from the environment.
+ */
 export interface DbConfig {
   readonly connectionString?: string;
+  readonly host?: string;
+  readonly port: number;
+  readonly database: string;
+  readonly secretArn?: string;
   readonly poolMax: number;
   readonly statementTimeoutMs: number;
   readonly ssl: boolean;
 }
 
-export const AUTH_SCOPES = ['webhook', 'api'] as const;
-export type AuthScope = (typeof AUTH_SCOPES)[number];
+/** Housekeeping: partitions created ahead, partitions dropped past retention, how often it runs locally. */
+export interface MaintenanceConfig {
+  /** Create partitions for today and this many days ahead. */
+  readonly daysAhead: number;
+  /** Drop partitions older than this many days; 0 keeps everything. */
+  readonly retentionDays: number;
+  /** Locally: how often maintenance (and the scan for unloaded batches) runs. */
+  readonly intervalMs: number;
+}
+
+export interface LocalConfig {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface LoggingConfig {
+  readonly level: LogLevel;
+}
+
+export interface Config {
+  readonly storage: StorageConfig;
+  readonly webhook: WebhookConfig;
+  readonly api: ApiConfig;
+  readonly db: DbConfig;
+  readonly maintenance: MaintenanceConfig;
+  readonly local: LocalConfig;
+  readonly logging: LoggingConfig;
+}
+export type Section = keyof Config;
 
 /** Upper bound for one webhook body. API Gateway's own limit is 10 MB. */
 export const DEFAULT_MAX_BATCH_BYTES = 10 * 1024 * 1024;
 
-export function readWebhookAuth(r: EnvReader): WebhookAuthConfig {
-  const disabled = r.list('AUTH_DISABLED', AUTH_SCOPES).includes('webhook');
-  const username = r.string('WEBHOOK_USERNAME');
-  const password = r.string('WEBHOOK_PASSWORD');
-  if ((username === undefined) !== (password === undefined)) {
-    r.problem('WEBHOOK_USERNAME and WEBHOOK_PASSWORD must be set together');
+const AUTH_SCOPES = ['webhook', 'api'] as const;
+
+const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Config[K] } = {
+  storage: (r, target) => ({ bucket: target === 'aws' ? r.required('BATCH_BUCKET') : '' }),
+
+  webhook(r, target) {
+    const disabled = r.list('AUTH_DISABLED', AUTH_SCOPES, (item) => item.toLowerCase()).includes('webhook');
+    const username = r.string('WEBHOOK_USERNAME');
+    const password = r.string('WEBHOOK_PASSWORD');
+    if ((username === undefined) !== (password === undefined)) {
+      r.problem('WEBHOOK_USERNAME and WEBHOOK_PASSWORD must be set together');
+    }
+    const token = r.string('WEBHOOK_TOKEN');
+    if (target === 'aws' && !disabled && username === undefined && token === undefined) {
+      r.problem(
+        'set WEBHOOK_SECRET_ARN, or WEBHOOK_USERNAME and WEBHOOK_PASSWORD, or WEBHOOK_TOKEN, or AUTH_DISABLED=webhook',
+      );
+    }
+    return {
+      auth: {
+        disabled,
+        ...(username !== undefined && password !== undefined ? { basic: { username, password } } : {}),
+        ...(token !== undefined ? { token } : {}),
+      },
+      maxBatchBytes: r.int('MAX_BATCH_BYTES', DEFAULT_MAX_BATCH_BYTES, { min: 1024 }),
+    };
+  },
+
+  api(r, target) {
+    const disabled = r.list('AUTH_DISABLED', AUTH_SCOPES, (item) => item.toLowerCase()).includes('api');
+    const apiKeys = (r.string('API_KEYS') ?? r.string('API_KEY') ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter(Boolean);
+    if (target === 'aws' && !disabled && apiKeys.length === 0) {
+      r.problem('set API_KEYS_SECRET_ARN or API_KEYS (or API_KEY), or AUTH_DISABLED=api');
+    }
+    return { auth: { disabled, apiKeys } };
+  },
+
+  db(r, target) {
+    const connectionString = r.string('DATABASE_URL');
+    const host = r.string('DB_HOST');
+    const secretArn = r.string('DB_SECRET_ARN');
+    if (
+      target === 'aws' &&
+      connectionString === undefined &&
+      (host === undefined || secretArn === undefined)
+    ) {
+      r.problem('set DATABASE_URL, or DB_HOST with DB_SECRET_ARN');
+    }
+    return {
+      ...(connectionString !== undefined ? { connectionString } : {}),
+      ...(host !== undefined ? { host } : {}),
+      ...(secretArn !== undefined ? { secretArn } : {}),
+      port: r.int('DB_PORT', 5432, { min: 1, max: 65535 }),
+      database: r.string('DB_NAME', 'events'),
+      poolMax: r.int('PG_POOL_MAX', 4, { min: 1, max: 100 }),
+      statementTimeoutMs: r.int('PG_STATEMENT_TIMEOUT_MS', 30_000),
+      ssl: r.bool('PG_SSL', false),
+    };
+  },
+
+  maintenance: (r) => ({
+    daysAhead: r.int('PARTITIONS_AHEAD_DAYS', 3, { max: 366 }),
+    retentionDays: r.int('RETENTION_DAYS', 0),
+    intervalMs: r.int('MAINTAIN_INTERVAL_SECONDS', 3600, { min: 1, max: 86_400 * 7 }) * 1000,
+  }),
+
+  local: (r) => ({
+    dataDir: resolve(r.string('DATA_DIR', './.data')),
+    host: r.string('HOST', '127.0.0.1'),
+    port: r.int('PORT', 3000, { max: 65535 }),
+  }),
+
+  logging(r) {
+    const [level = 'INFO'] = r.list('LOG_LEVEL', LOG_LEVELS, (item) => item.toUpperCase());
+    return { level };
+  },
+};
+
+/**
+ * Reads the named sections of the configuration in one pass: throws one ConfigError naming every bad or
+ * missing variable, or returns a frozen object with exactly those sections.
+ */
+export function loadConfig<K extends Section>(
+  env: Env,
+  sections: readonly K[],
+  { target = 'local' }: { target?: Target } = {},
+): Pick<Config, K> {
+  const r = new EnvReader(env);
+  const config = Object.fromEntries(sections.map((name) => [name, deepFreeze(SECTIONS[name](r, target))]));
+  r.done();
+  return Object.freeze(config) as Pick<Config, K>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
   }
-  const token = r.string('WEBHOOK_TOKEN');
-  return Object.freeze({
-    disabled,
-    ...(username !== undefined && password !== undefined ? { basic: { username, password } } : {}),
-    ...(token !== undefined ? { token } : {}),
-  });
-}
-
-export function readApiAuth(r: EnvReader): ApiAuthConfig {
-  const disabled = r.list('AUTH_DISABLED', AUTH_SCOPES).includes('api');
-  const apiKeys = (r.string('API_KEYS') ?? r.string('API_KEY') ?? '')
-    .split(',')
-    .map((key) => key.trim())
-    .filter(Boolean);
-  return Object.freeze({ disabled, apiKeys: Object.freeze(apiKeys) });
-}
-
-export function readDbConfig(r: EnvReader): DbConfig {
-  const connectionString = r.string('DATABASE_URL');
-  return Object.freeze({
-    ...(connectionString !== undefined ? { connectionString } : {}),
-    poolMax: r.int('PG_POOL_MAX', 4, { min: 1, max: 100 }),
-    statementTimeoutMs: r.int('PG_STATEMENT_TIMEOUT_MS', 30_000, { min: 0 }),
-    ssl: r.bool('PG_SSL', false),
-  });
+  return value;
 }

@@ -1,35 +1,55 @@
 /**
  * Typed application errors. Core code throws these; only `toErrorResponse` (core/http.ts) turns them
- * into SparkPost-shaped bodies: {"errors":[{"message","description","code"}]}.
+ * into SparkPost-shaped bodies: {"errors":[{"message","description","code"}]}. Each class owns its HTTP
+ * status, its SparkPost extended code and the response headers it needs, so no call site spells a code.
  */
 export class AppError extends Error {
   /** Errors below 500 are the client's to see; 5xx bodies say "internal" and the cause is only logged. */
   readonly expose: boolean;
+  /** Headers the response must carry (e.g. `www-authenticate` on a 401, `allow` on a 405). */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
     readonly description?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Readonly<Record<string, string>> },
   ) {
     super(message, options);
     this.name = new.target.name;
     this.expose = statusCode < 500;
+    this.headers = options?.headers ?? {};
   }
 }
 
-/** A query parameter or request body SparkPost would refuse (400, extended code 1200). */
+/** A query parameter SparkPost would refuse (400, extended code 1200). */
 export class ValidationError extends AppError {
-  constructor(message: string, description?: string, code = '1200') {
-    super(400, code, message, description);
+  constructor(message: string, description?: string) {
+    super(400, '1200', message, description);
   }
 }
 
-/** Missing or wrong credentials (401). */
+/** A request body that is not what the endpoint takes, e.g. a webhook batch that is not a JSON array. */
+export class InvalidBodyError extends AppError {
+  constructor(message: string, description?: string) {
+    super(400, '1300', message, description);
+  }
+}
+
+/** A parameter required by another one is missing (400, extended code 1401). */
+export class MissingParameterError extends AppError {
+  constructor(message: string, description?: string) {
+    super(400, '1401', message, description);
+  }
+}
+
+/** Missing or wrong credentials (401), with the challenge a client needs. */
 export class AuthError extends AppError {
   constructor(description = 'Missing or invalid credentials') {
-    super(401, '1100', 'Unauthorized.', description);
+    super(401, '1100', 'Unauthorized.', description, {
+      headers: { 'www-authenticate': 'Basic realm="sparkpost-event-db"' },
+    });
   }
 }
 
@@ -40,8 +60,10 @@ export class NotFoundError extends AppError {
 }
 
 export class MethodNotAllowedError extends AppError {
-  constructor(readonly allow: string[]) {
-    super(405, '1101', 'Method not allowed', `Allowed: ${allow.join(', ')}`);
+  constructor(allow: readonly string[]) {
+    super(405, '1101', 'Method not allowed', `Allowed: ${allow.join(', ')}`, {
+      headers: { allow: allow.join(', ') },
+    });
   }
 }
 
@@ -55,6 +77,13 @@ export class PayloadTooLargeError extends AppError {
 export class UnavailableError extends AppError {
   constructor(description: string, options?: { cause?: unknown }) {
     super(503, '1501', 'Service unavailable', description, options);
+  }
+}
+
+/** Anything unexpected: the client sees only "Internal error"; the cause is logged. */
+export class InternalError extends AppError {
+  constructor(options?: { cause?: unknown }) {
+    super(500, '1500', 'Internal error', undefined, options);
   }
 }
 

@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { AppError, InternalError } from '../errors';
 import type { Logger } from '../logger';
 
 /**
@@ -25,7 +25,7 @@ export interface HttpResponse {
 export function jsonResponse(
   statusCode: number,
   payload: unknown,
-  headers: Record<string, string> = {},
+  headers: Readonly<Record<string, string>> = {},
 ): HttpResponse {
   return {
     statusCode,
@@ -35,22 +35,22 @@ export function jsonResponse(
 }
 
 /**
- * Turns any thrown value into SparkPost's error shape. Client errors show their message; anything else
- * is logged with its cause and answered with a bare "internal" message, never a stack trace.
+ * Turns any thrown value into SparkPost's error shape, with the headers the error carries. Client errors
+ * show their message and are logged at info with their code; anything else is logged with its cause and
+ * answered with a bare message, never a stack trace.
  */
 export function toErrorResponse(error: unknown, logger: Logger): HttpResponse {
-  if (error instanceof AppError && error.expose) {
-    const headers: Record<string, string> = {};
-    if (error.statusCode === 401) headers['www-authenticate'] = 'Basic realm="sparkpost-event-db"';
-    if ('allow' in error && Array.isArray(error.allow)) headers.allow = error.allow.join(', ');
-    return jsonResponse(error.statusCode, { errors: [errorBody(error)] }, headers);
+  const appError = error instanceof AppError ? error : new InternalError({ cause: error });
+  if (appError.expose) {
+    logger.info('request refused', { status: appError.statusCode, code: appError.code });
+    return jsonResponse(appError.statusCode, { errors: [errorBody(appError)] }, appError.headers);
   }
-  if (error instanceof AppError) {
-    logger.error('request failed', { code: error.code, error, cause: error.cause });
-    return jsonResponse(error.statusCode, { errors: [{ message: error.message, code: error.code }] });
-  }
-  logger.error('request failed', { error });
-  return jsonResponse(500, { errors: [{ message: 'Internal error', code: '1500' }] });
+  logger.error('request failed', { code: appError.code, error: appError, cause: appError.cause });
+  return jsonResponse(
+    appError.statusCode,
+    { errors: [{ message: appError.message, code: appError.code }] },
+    appError.headers,
+  );
 }
 
 function errorBody(error: AppError): { message: string; description?: string; code: string } {

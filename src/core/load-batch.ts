@@ -1,36 +1,11 @@
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { Logger } from '../logger';
-import type { BatchStore } from '../storage/batch-store';
-import { type EventRow, type ParsedBatch, rowsOfBatch } from './events';
-import { batchIdFromKey } from './webhook';
+import { BATCH_PREFIX, batchIdFromKey } from './batch-key';
+import { type ParsedBatch, rowsOfBatch } from './events/rows';
+import type { BatchStore, EventStore, LoadResult } from './ports';
 
 const gunzip = promisify(gunzipCb);
-
-export interface BatchLoad {
-  readonly batchId: string;
-  readonly objectKey: string;
-  readonly receivedAt: Date;
-  readonly rows: readonly EventRow[];
-  readonly skipped: number;
-}
-
-export type LoadResult =
-  | {
-      readonly status: 'loaded';
-      readonly inserted: number;
-      readonly duplicates: number;
-      readonly partitionsCreated: readonly string[];
-    }
-  | { readonly status: 'already-loaded' };
-
-/** What the loader needs from the database (implemented in db/load.ts). */
-export interface EventStore {
-  load(batch: BatchLoad): Promise<LoadResult>;
-  reject(batchId: string, objectKey: string, receivedAt: Date, reason: string): Promise<void>;
-  /** Which of these batch ids are already loaded or rejected. */
-  known(batchIds: readonly string[]): Promise<Set<string>>;
-}
 
 export interface LoadDeps {
   readonly store: BatchStore;
@@ -176,9 +151,9 @@ export async function loadBatches(keys: readonly string[], deps: LoadDeps): Prom
  * Loads every stored batch the database does not know yet (local start-up, or `replay` after a restore).
  * Returns how many were loaded.
  */
-export async function loadPending(deps: LoadDeps, prefix = 'batches/'): Promise<number> {
+export async function loadPending(deps: LoadDeps): Promise<number> {
   const keys: string[] = [];
-  for await (const key of deps.store.list(prefix)) keys.push(key);
+  for await (const key of deps.store.list(BATCH_PREFIX)) keys.push(key);
   let loaded = 0;
   for (let i = 0; i < keys.length; i += 500) {
     const chunk = keys.slice(i, i + 500);

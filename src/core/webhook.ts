@@ -1,19 +1,13 @@
-import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
-import type { WebhookAuthConfig } from '../config';
-import { PayloadTooLargeError, UnavailableError, ValidationError } from '../errors';
+import { InvalidBodyError, PayloadTooLargeError, UnavailableError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
-import type { BatchStore } from '../storage/batch-store';
-import { authenticateWebhook } from './auth';
+import { batchIdFor, batchObjectKey } from './batch-key';
 import { header } from './http';
+import type { BatchStore } from './ports';
 
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
-
-/** Raw batches are stored under this prefix, one gzip object per batch id. */
-export const BATCH_PREFIX = 'batches/';
-const SAFE_BATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export interface WebhookRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
@@ -22,7 +16,6 @@ export interface WebhookRequest {
 
 export interface WebhookDeps {
   readonly store: BatchStore;
-  readonly auth: WebhookAuthConfig;
   readonly maxBatchBytes: number;
   readonly logger: Logger;
 }
@@ -37,12 +30,11 @@ export type WebhookOutcome =
     };
 
 /**
- * Accepts one SparkPost webhook POST: authenticate, check size and JSON syntax, write the raw body
- * durably (gzip, first writer wins) and only then report success. Events are not parsed here and the
- * database is not touched, so a database outage loses nothing.
+ * Accepts one authenticated SparkPost webhook POST (app.ts checks the credentials): check size and JSON
+ * syntax, write the raw body durably (gzip, first writer wins) and only then report success. Events are
+ * not parsed here and the database is not touched, so a database outage loses nothing.
  */
 export async function receiveWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookOutcome> {
-  authenticateWebhook(request.headers, deps.auth);
   const body = await decodeBody(request, deps.maxBatchBytes);
   const batch = parseBatch(body);
   if (isPing(batch)) return { status: 'ping' };
@@ -85,14 +77,13 @@ export function parseBatch(body: Buffer): unknown[] {
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
-    throw new ValidationError(
+    throw new InvalidBodyError(
       'Invalid JSON body',
       `The batch is not valid JSON: ${(error as Error).message}`,
-      '1300',
     );
   }
   if (!Array.isArray(parsed)) {
-    throw new ValidationError('Invalid batch', 'A webhook batch must be a JSON array of events', '1300');
+    throw new InvalidBodyError('Invalid batch', 'A webhook batch must be a JSON array of events');
   }
   return parsed;
 }
@@ -112,28 +103,4 @@ export function isPing(batch: unknown[]): boolean {
     !Array.isArray(msys) &&
     Object.keys(msys).length === 0
   );
-}
-
-/**
- * The batch id: SparkPost's `X-MessageSystems-Batch-ID` (stable across retries) when it is a safe file
- * and object name, a SHA-256 of that header when it is not, and the SHA-256 of the body without one.
- */
-export function batchIdFor(headerValue: string | undefined, body: Buffer): string {
-  const given = headerValue?.trim();
-  if (given && SAFE_BATCH_ID.test(given)) return given;
-  const hash = createHash('sha256');
-  if (given) hash.update(`batch-id:${given}`);
-  else hash.update(body);
-  return hash.digest('hex');
-}
-
-export function batchObjectKey(batchId: string): string {
-  return `${BATCH_PREFIX}${batchId}.json.gz`;
-}
-
-/** The batch id of an object key, or undefined for keys that are not raw batches. */
-export function batchIdFromKey(key: string): string | undefined {
-  if (!key.startsWith(BATCH_PREFIX) || !key.endsWith('.json.gz')) return undefined;
-  const id = key.slice(BATCH_PREFIX.length, -'.json.gz'.length);
-  return SAFE_BATCH_ID.test(id) ? id : undefined;
 }

@@ -1,24 +1,18 @@
+import type { MaintenanceConfig } from '../config';
+import { DAY_MS, utcDay, utcDaysBetween } from '../core/time';
 import type { Logger } from '../logger';
-import { dropPartitionsBefore, ensurePartitions, utcDay, utcDaysBetween } from './partitions';
+import { dropPartitionsBefore, ensurePartitions } from './partitions';
 import type { Queryable } from './pool';
-
-const DAY_MS = 86_400_000;
-
-export interface MaintainOptions {
-  /** Create partitions for today and this many days ahead. */
-  readonly daysAhead: number;
-  /** Drop partitions older than this many days; 0 keeps everything. */
-  readonly retentionDays: number;
-  readonly now: number;
-}
 
 /**
  * Housekeeping, run on a timer locally and on an EventBridge schedule on AWS: day partitions created
  * ahead of time (so the loader rarely has to), and whole partitions dropped past the retention period.
+ * Retention counts from the clock, never from the events' times, so replaying an old or sample event
+ * cannot drop recent days.
  */
 export async function maintain(
   db: Queryable,
-  options: MaintainOptions,
+  options: Pick<MaintenanceConfig, 'daysAhead' | 'retentionDays'> & { readonly now: number },
   logger: Logger,
 ): Promise<{ created: string[]; dropped: string[] }> {
   const known = new Set<string>();

@@ -1,5 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '../logger';
 import type { Db } from './pool';
 
@@ -11,21 +9,11 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** Reads `NNN_name.sql` files from a folder, in name order. */
-export async function readMigrations(dir: string): Promise<Migration[]> {
-  const names = (await readdir(dir)).filter((name) => /^\d+_.+\.sql$/.test(name)).sort();
-  return Promise.all(
-    names.map(async (name) => ({
-      version: name.replace(/\.sql$/, ''),
-      sql: await readFile(join(dir, name), 'utf8'),
-    })),
-  );
-}
-
 /**
  * Applies the migrations not yet applied, each in its own transaction, under a session advisory lock so
  * that concurrent starts (several local processes, or a deploy racing a Lambda) apply each one once.
- * Returns the versions applied now.
+ * Refuses to run when the database holds a migration this code does not know: it was migrated by a
+ * newer version, and an older one must not write to it. Returns the versions applied now.
  */
 export async function migrate(db: Db, migrations: readonly Migration[], logger: Logger): Promise<string[]> {
   return db.withClient(async (client) => {
@@ -39,6 +27,14 @@ export async function migrate(db: Db, migrations: readonly Migration[], logger: 
           (r) => r.version,
         ),
       );
+      const known = new Set(migrations.map((migration) => migration.version));
+      const unknown = [...done].filter((version) => !known.has(version)).sort();
+      if (unknown.length > 0) {
+        throw new Error(
+          `the database has migration(s) ${unknown.join(', ')}, which this version does not know: ` +
+            'it was migrated by a newer version of sparkpost-event-db; run that version (or newer)',
+        );
+      }
       const applied: string[] = [];
       for (const migration of migrations) {
         if (done.has(migration.version)) continue;

@@ -1,21 +1,5 @@
 import type { Queryable } from './pool';
 
-const DAY_MS = 86_400_000;
-
-/** The UTC day (YYYY-MM-DD) an epoch-millisecond time falls on. */
-export function utcDay(ms: number): string {
-  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Every UTC day from `fromMs` to `toMs` inclusive. */
-export function utcDaysBetween(fromMs: number, toMs: number): string[] {
-  const days: string[] = [];
-  for (let day = Math.floor(fromMs / DAY_MS); day <= Math.floor(toMs / DAY_MS); day += 1) {
-    days.push(new Date(day * DAY_MS).toISOString().slice(0, 10));
-  }
-  return days;
-}
-
 /**
  * Creates missing day partitions, each in its own short transaction (creating a partition locks the
  * parent table briefly; doing it inside a batch load would hold that lock for the whole load).

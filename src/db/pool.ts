@@ -4,8 +4,8 @@ import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
 
 /**
- * The only module that owns PostgreSQL connections. Standard `DATABASE_URL` / `PG*` configuration;
- * query text and duration are logged at debug level, values never (they hold email addresses).
+ * The only module that owns PostgreSQL connections and translates PostgreSQL errors. Query text and
+ * duration are logged at debug level, values never (they hold email addresses).
  */
 export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
@@ -22,12 +22,43 @@ export interface Db extends Queryable {
   end(): Promise<void>;
 }
 
+/**
+ * A user name and a password that may change while the process runs (an RDS-managed secret rotates).
+ * pg asks for the password for every new connection; after `invalidate()` it is read afresh.
+ */
+export interface DbCredentials {
+  readonly user: string;
+  password(): Promise<string>;
+  invalidate(): void;
+}
+
 /** SQLSTATE classes that mean "the database is not reachable right now", not "your query is wrong". */
 const UNAVAILABLE = /^(08|53|57P0)/;
+/** SQLSTATE 23514 check_violation: a row outside every partition's range (e.g. a partition dropped). */
+export const CHECK_VIOLATION = '23514';
+/** SQLSTATE 28P01 invalid_password: the password changed (rotation) since it was read. */
+const INVALID_PASSWORD = '28P01';
 
-export function createDb(config: DbConfig, logger: Logger): Db {
+/**
+ * A pool on `config`: its connection string, or its host with `credentials`. When the server rejects the
+ * password, the credentials are invalidated and the operation runs once more: authentication fails
+ * before any statement runs, so the retry is safe.
+ */
+export function createDb(
+  config: Pick<DbConfig, 'connectionString' | 'host' | 'poolMax' | 'statementTimeoutMs' | 'ssl'> &
+    Partial<Pick<DbConfig, 'port' | 'database'>>,
+  logger: Logger,
+  credentials?: DbCredentials,
+): Db {
   const pool = new pg.Pool({
-    ...(config.connectionString !== undefined ? { connectionString: config.connectionString } : {}),
+    ...(config.connectionString !== undefined
+      ? { connectionString: config.connectionString }
+      : {
+          host: config.host,
+          port: config.port,
+          database: config.database,
+          ...(credentials ? { user: credentials.user, password: () => credentials.password() } : {}),
+        }),
     max: config.poolMax,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
@@ -38,24 +69,39 @@ export function createDb(config: DbConfig, logger: Logger): Db {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', (error) => logger.warn('idle database connection lost', { error: error.message }));
 
+  /** Runs `attempt`; if the server rejected the password, invalidates it and runs `attempt` once more. */
+  const withFreshPassword = async <T>(attempt: () => Promise<T>): Promise<T> => {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!credentials || (error as { code?: unknown }).code !== INVALID_PASSWORD) throw error;
+      logger.warn('database password rejected; reading the secret again');
+      credentials.invalidate();
+      return attempt();
+    }
+  };
+
   const run = async <R extends pg.QueryResultRow>(
     client: pg.Pool | pg.PoolClient,
     text: string,
     values?: readonly unknown[],
   ): Promise<pg.QueryResult<R>> => {
     const started = performance.now();
+    let rows: number | null | undefined;
     try {
-      return await client.query<R>(text, values as unknown[] | undefined);
+      const result = await withFreshPassword(() => client.query<R>(text, values as unknown[] | undefined));
+      rows = result.rowCount;
+      return result;
     } catch (error) {
       throw translate(error);
     } finally {
-      logger.debug('sql', { sql: text.slice(0, 300), ms: Math.round(performance.now() - started) });
+      logger.debug('sql', { sql: text.slice(0, 300), ms: Math.round(performance.now() - started), rows });
     }
   };
 
   const connect = async (): Promise<pg.PoolClient> => {
     try {
-      return await pool.connect();
+      return await withFreshPassword(() => pool.connect());
     } catch (error) {
       throw translate(error);
     }

@@ -1,7 +1,10 @@
-import type { S3Event } from 'aws-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context, S3Event } from 'aws-lambda';
+import { s3BatchStore } from '../aws/s3-batch-store';
+import { loadConfig } from '../config';
 import { type LoadDeps, type LoadOutcome, loadBatch } from '../core/load-batch';
-import { createEventStore } from '../db/load';
-import { dbFromEnv, logger, once, storeFromEnv } from './runtime';
+import { createEventStore } from '../db/event-store';
+import { inInvocation, lambdaDb, logger, once } from './lambda';
 
 /** The object keys of an S3 notification. Real S3 URL-encodes keys (spaces as `+`). */
 export function objectKeys(event: S3Event): string[] {
@@ -13,19 +16,25 @@ export function objectKeys(event: S3Event): string[] {
  * and then sends the event to the on-failure queue; nothing is acknowledged that was not loaded.
  */
 export function createLoadBatchHandler(deps: LoadDeps) {
-  return async (event: S3Event): Promise<LoadOutcome[]> => {
-    const outcomes: LoadOutcome[] = [];
-    for (const key of objectKeys(event)) outcomes.push(await loadBatch(key, deps));
-    return outcomes;
-  };
+  return (event: S3Event, context?: Context): Promise<LoadOutcome[]> =>
+    inInvocation(context, {}, async () => {
+      const outcomes: LoadOutcome[] = [];
+      for (const key of objectKeys(event)) outcomes.push(await loadBatch(key, deps));
+      return outcomes;
+    });
 }
 
-const build = once(async () =>
-  createLoadBatchHandler({
-    store: storeFromEnv(process.env),
-    events: createEventStore(await dbFromEnv(process.env)),
-    logger,
-  }),
-);
+/** What this function's cold start reads: configuration sections, and the secrets behind them. */
+export const CONFIG = { sections: ['storage', 'db'], secrets: [] } as const;
 
-export const handler = async (event: S3Event): Promise<LoadOutcome[]> => (await build())(event);
+const build = once(async () => {
+  const { storage, db } = loadConfig(process.env, CONFIG.sections, { target: 'aws' });
+  return createLoadBatchHandler({
+    store: s3BatchStore(new S3Client({}), storage.bucket),
+    events: createEventStore(await lambdaDb(db)),
+    logger,
+  });
+});
+
+export const handler = async (event: S3Event, context?: Context): Promise<LoadOutcome[]> =>
+  (await build())(event, context);

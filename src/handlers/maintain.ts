@@ -1,43 +1,34 @@
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { loadConfig, type MaintenanceConfig } from '../config';
 import { maintain } from '../db/maintain';
 import type { Queryable } from '../db/pool';
 import type { Logger } from '../logger';
-import { dbFromEnv, logger, maintainSettingsFromEnv, once } from './runtime';
-
-export interface MaintainDeps {
-  readonly db: Queryable;
-  /** Create partitions for today and this many days ahead. */
-  readonly daysAhead: number;
-  /** Drop partitions older than this many days; 0 keeps everything. */
-  readonly retentionDays: number;
-  readonly now: () => number;
-  readonly logger: Logger;
-}
+import { inInvocation, lambdaDb, logger, once } from './lambda';
 
 /**
  * MaintainFunction: an EventBridge schedule → day partitions created ahead, old ones dropped (the same
- * core function the local server runs on a timer). Retention counts from the clock, never from the
- * event's time, so replaying an old or sample event cannot drop recent days.
+ * core function the local server runs on a timer).
  */
-export function createMaintainHandler(deps: MaintainDeps) {
-  return async (event: ScheduledEvent): Promise<{ created: string[]; dropped: string[] }> => {
-    const result = await maintain(
-      deps.db,
-      { daysAhead: deps.daysAhead, retentionDays: deps.retentionDays, now: deps.now() },
-      deps.logger,
-    );
-    deps.logger.info('maintenance done', { scheduledFor: event.time, ...result });
-    return result;
-  };
+export function createMaintainHandler(deps: {
+  readonly db: Queryable;
+  readonly maintenance: MaintenanceConfig;
+  readonly now: () => number;
+  readonly logger: Logger;
+}) {
+  return (event: ScheduledEvent, context?: Context): Promise<{ created: string[]; dropped: string[] }> =>
+    inInvocation(context, {}, async () => {
+      const result = await maintain(deps.db, { ...deps.maintenance, now: deps.now() }, deps.logger);
+      deps.logger.info('maintenance done', { scheduledFor: event.time, ...result });
+      return result;
+    });
 }
 
-const build = once(async () =>
-  createMaintainHandler({
-    db: await dbFromEnv(process.env),
-    ...maintainSettingsFromEnv(process.env),
-    now: Date.now,
-    logger,
-  }),
-);
+/** What this function's cold start reads: configuration sections, and the secrets behind them. */
+export const CONFIG = { sections: ['db', 'maintenance'], secrets: [] } as const;
 
-export const handler = async (event: ScheduledEvent) => (await build())(event);
+const build = once(async () => {
+  const { db, maintenance } = loadConfig(process.env, CONFIG.sections, { target: 'aws' });
+  return createMaintainHandler({ db: await lambdaDb(db), maintenance, now: Date.now, logger });
+});
+
+export const handler = async (event: ScheduledEvent, context?: Context) => (await build())(event, context);

@@ -1,29 +1,24 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createApp } from '../app';
-import type { ApiAuthConfig } from '../config';
-import type { SearchDeps } from '../core/query/search';
-import { createEventReader } from '../db/read';
+import { createApp, type QueryAppDeps } from '../app';
+import { resolveSecrets } from '../aws/secrets';
+import { loadConfig } from '../config';
+import { createEventReader } from '../db/event-reader';
 import type { Logger } from '../logger';
-import { toApiGatewayResult, toHttpRequest } from './api-gateway';
-import { apiAuthFromEnv, dbFromEnv, logger, once } from './runtime';
+import { httpHandler, lambdaDb, logger, once, secretReader } from './lambda';
 
 /** QueryEventsFunction: API Gateway (HTTP API) → the SparkPost-compatible query endpoints. */
-export function createQueryEventsHandler(
-  deps: SearchDeps & { readonly auth: ApiAuthConfig; readonly logger: Logger },
-) {
+export function createQueryEventsHandler(deps: QueryAppDeps & { readonly logger: Logger }) {
   const app = createApp({ logger: deps.logger, query: deps });
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
-    toApiGatewayResult(await app(toHttpRequest(event)));
+  return httpHandler(async () => app);
 }
 
-const build = once(async () =>
-  createQueryEventsHandler({
-    reader: createEventReader(await dbFromEnv(process.env)),
-    now: Date.now,
-    auth: await apiAuthFromEnv(process.env),
-    logger,
+/** What this function's cold start reads: configuration sections, and the secrets behind them. */
+export const CONFIG = { sections: ['db', 'api'], secrets: ['API_KEYS_SECRET_ARN'] } as const;
+
+export const handler = httpHandler(
+  once(async () => {
+    const env = await resolveSecrets(process.env, CONFIG.secrets, secretReader());
+    const { db, api } = loadConfig(env, CONFIG.sections, { target: 'aws' });
+    const reader = createEventReader(await lambdaDb(db));
+    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth } });
   }),
 );
-
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
-  (await build())(event);

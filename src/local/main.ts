@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { loadConfig } from '../config';
+import { EVENTS_API_PATH, WEBHOOK_PATH } from '../core/paths';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
-import { readLocalConfig, startLocalService } from './service';
+import { LOCAL_SECTIONS, type LocalServiceConfig, startLocalService } from './service';
 
 /**
  * `npm start`: the whole pipeline on one machine. Configuration comes from the environment and an
@@ -10,10 +12,9 @@ import { readLocalConfig, startLocalService } from './service';
  */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const logger = createLogger();
-  let config: ReturnType<typeof readLocalConfig>;
+  let config: LocalServiceConfig;
   try {
-    config = readLocalConfig(process.env);
+    config = loadConfig(process.env, LOCAL_SECTIONS);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -21,26 +22,27 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const logger = createLogger(config.logging.level);
 
   const service = await startLocalService(config, logger);
   const { webhookAuth, apiAuth } = service;
   const lines = [
     '',
-    `sparkpost-event-db is running (${service.usingEmbeddedPg ? 'embedded PostgreSQL' : 'DATABASE_URL'}, data in ${config.dataDir})`,
+    `sparkpost-event-db is running (${service.usingEmbeddedPg ? 'embedded PostgreSQL' : 'DATABASE_URL'}, data in ${config.local.dataDir})`,
     '',
-    `  Webhook target:  POST ${service.url}/webhook`,
+    `  Webhook target:  POST ${service.url}${WEBHOOK_PATH}`,
     webhookAuth.disabled
       ? '                   authentication disabled (AUTH_DISABLED)'
       : webhookAuth.basic
         ? `                   Basic auth  user: ${webhookAuth.basic.username}  password: ${webhookAuth.basic.password}`
         : '                   token auth (WEBHOOK_TOKEN)',
-    `  Events API:      GET  ${service.url}/api/v1/events/message`,
+    `  Events API:      GET  ${service.url}${EVENTS_API_PATH}`,
     apiAuth.disabled
       ? '                   authentication disabled (AUTH_DISABLED)'
       : `                   header  Authorization: ${apiAuth.apiKeys[0]}`,
     '',
     service.credentialsCreated
-      ? `  (generated credentials saved in ${config.dataDir}/credentials.json)\n`
+      ? `  (generated credentials saved in ${config.local.dataDir}/credentials.json)\n`
       : '',
     'Ctrl-C stops it.',
     '',

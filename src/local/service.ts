@@ -1,65 +1,23 @@
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createApp } from '../app';
-import {
-  type ApiAuthConfig,
-  DEFAULT_MAX_BATCH_BYTES,
-  type Env,
-  EnvReader,
-  readApiAuth,
-  readDbConfig,
-  readWebhookAuth,
-  type WebhookAuthConfig,
-} from '../config';
-import { createEventStore } from '../db/load';
+import type { ApiAuthConfig, Config, WebhookAuthConfig } from '../config';
+import { createEventReader } from '../db/event-reader';
+import { createEventStore } from '../db/event-store';
 import { maintain } from '../db/maintain';
-import { migrate, readMigrations } from '../db/migrate';
+import { migrate } from '../db/migrate';
+import { MIGRATIONS } from '../db/migrations';
 import { createDb, type Db } from '../db/pool';
-import { createEventReader } from '../db/read';
 import type { Logger } from '../logger';
-import { localDirBatchStore } from '../storage/local-dir';
 import { loadOrCreateCredentials } from './credentials';
-import { type EmbeddedPg, startEmbeddedPg } from './embedded-pg';
+import { openLocalDatabase } from './database';
+import { dirBatchStore } from './dir-batch-store';
 import { createLoadQueue, type LoadQueue } from './load-queue';
 import { createHttpServer } from './server';
 
-/** Where the numbered SQL migrations live in the repository. */
-export const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'sql');
-
-export interface LocalConfig {
-  readonly dataDir: string;
-  readonly host: string;
-  readonly port: number;
-  readonly maxBatchBytes: number;
-  readonly databaseUrl?: string;
-  readonly webhookAuth: WebhookAuthConfig;
-  readonly apiAuth: ApiAuthConfig;
-  readonly retentionDays: number;
-  readonly partitionsAhead: number;
-  readonly maintainEveryMs: number;
-  readonly poolMax: number;
-}
-
-/** Reads the local service's configuration; every bad variable is reported at once. */
-export function readLocalConfig(env: Env): LocalConfig {
-  const r = new EnvReader(env);
-  const db = readDbConfig(r);
-  const config: LocalConfig = {
-    dataDir: resolve(r.string('DATA_DIR', './.data')),
-    host: r.string('HOST', '127.0.0.1'),
-    port: r.int('PORT', 3000, { max: 65535 }),
-    maxBatchBytes: r.int('MAX_BATCH_BYTES', DEFAULT_MAX_BATCH_BYTES, { min: 1024 }),
-    ...(db.connectionString !== undefined ? { databaseUrl: db.connectionString } : {}),
-    webhookAuth: readWebhookAuth(r),
-    apiAuth: readApiAuth(r),
-    retentionDays: r.int('RETENTION_DAYS', 0),
-    partitionsAhead: r.int('PARTITIONS_AHEAD_DAYS', 3, { max: 366 }),
-    maintainEveryMs: r.int('MAINTAIN_INTERVAL_SECONDS', 3600, { min: 1 }) * 1000,
-    poolMax: db.poolMax,
-  };
-  r.done();
-  return Object.freeze(config);
-}
+/** The configuration sections `npm start` reads (config.ts). */
+export const LOCAL_SECTIONS = ['local', 'webhook', 'api', 'db', 'maintenance', 'logging'] as const;
+export type LocalServiceConfig = Pick<Config, (typeof LOCAL_SECTIONS)[number]>;
 
 export interface LocalService {
   /** e.g. http://127.0.0.1:3000 */
@@ -79,40 +37,33 @@ export interface LocalService {
  * batch folder, the in-process loader (plus a scan for batches stored but not loaded), the maintenance
  * timer and the HTTP server.
  */
-export async function startLocalService(config: LocalConfig, logger: Logger): Promise<LocalService> {
+export async function startLocalService(config: LocalServiceConfig, logger: Logger): Promise<LocalService> {
   const { webhookAuth, apiAuth, credentialsCreated } = await withGeneratedCredentials(config);
 
-  let embedded: EmbeddedPg | undefined;
-  let connectionString = config.databaseUrl;
-  if (connectionString === undefined) {
-    embedded = await startEmbeddedPg(join(config.dataDir, 'pg'), logger);
-    connectionString = embedded.connectionString;
-  }
-  const db = createDb(
-    { connectionString, poolMax: config.poolMax, statementTimeoutMs: 30_000, ssl: false },
+  const database = await openLocalDatabase(
+    { databaseUrl: config.db.connectionString, dataDir: config.local.dataDir },
     logger,
   );
+  const db = createDb({ ...config.db, connectionString: database.connectionString }, logger);
   try {
-    await migrate(db, await readMigrations(MIGRATIONS_DIR), logger);
+    await migrate(db, MIGRATIONS, logger);
   } catch (error) {
     await db.end();
-    await embedded?.stop();
+    await database.stop();
     throw error;
   }
 
-  const store = localDirBatchStore(config.dataDir);
+  const store = dirBatchStore(config.local.dataDir);
   const loads = createLoadQueue({ store, events: createEventStore(db), logger });
   const runMaintenance = () =>
-    maintain(
-      db,
-      { daysAhead: config.partitionsAhead, retentionDays: config.retentionDays, now: Date.now() },
-      logger,
-    ).catch((error: unknown) => logger.error('maintenance failed', { error: (error as Error).message }));
+    maintain(db, { ...config.maintenance, now: Date.now() }, logger).catch((error: unknown) =>
+      logger.error('maintenance failed', { error: (error as Error).message }),
+    );
   await runMaintenance();
   const timer = setInterval(() => {
     void runMaintenance();
     void loads.scan();
-  }, config.maintainEveryMs);
+  }, config.maintenance.intervalMs);
   timer.unref();
 
   const app = createApp({
@@ -120,16 +71,16 @@ export async function startLocalService(config: LocalConfig, logger: Logger): Pr
     webhook: {
       store,
       auth: webhookAuth,
-      maxBatchBytes: config.maxBatchBytes,
+      maxBatchBytes: config.webhook.maxBatchBytes,
       logger,
       onStored: (key) => void loads.load(key),
     },
     query: { reader: createEventReader(db), now: Date.now, auth: apiAuth },
   });
-  const server = createHttpServer(app, { maxBodyBytes: config.maxBatchBytes, logger });
+  const server = createHttpServer(app, { maxBodyBytes: config.webhook.maxBatchBytes, logger });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => resolveListen());
+    server.listen(config.local.port, config.local.host, () => resolveListen());
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -141,7 +92,7 @@ export async function startLocalService(config: LocalConfig, logger: Logger): Pr
     webhookAuth,
     apiAuth,
     credentialsCreated,
-    usingEmbeddedPg: embedded !== undefined,
+    usingEmbeddedPg: database.embedded,
     db,
     loads,
     async stop() {
@@ -150,18 +101,21 @@ export async function startLocalService(config: LocalConfig, logger: Logger): Pr
       server.closeAllConnections();
       await loads.idle();
       await db.end();
-      await embedded?.stop();
+      await database.stop();
     },
   };
 }
 
 /** Fills in webhook and API credentials the environment leaves unset with generated ones. */
-async function withGeneratedCredentials(config: LocalConfig) {
-  let { webhookAuth, apiAuth } = config;
+async function withGeneratedCredentials(config: LocalServiceConfig) {
+  let webhookAuth: WebhookAuthConfig = config.webhook.auth;
+  let apiAuth: ApiAuthConfig = config.api.auth;
   const needWebhook = !webhookAuth.disabled && !webhookAuth.basic && !webhookAuth.token;
   const needApi = !apiAuth.disabled && apiAuth.apiKeys.length === 0;
   if (!needWebhook && !needApi) return { webhookAuth, apiAuth, credentialsCreated: false };
-  const { credentials, created } = await loadOrCreateCredentials(join(config.dataDir, 'credentials.json'));
+  const { credentials, created } = await loadOrCreateCredentials(
+    join(config.local.dataDir, 'credentials.json'),
+  );
   if (needWebhook) {
     webhookAuth = {
       ...webhookAuth,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { migrate, readMigrations } from '../../src/db/migrate';
+import { migrate } from '../../src/db/migrate';
+import { MIGRATIONS } from '../../src/db/migrations';
 import { createDb, type Db } from '../../src/db/pool';
-import { MIGRATIONS_DIR } from '../../src/local/service';
 import { silentLogger } from '../../src/logger';
 
 export interface TestDatabase {
@@ -38,7 +38,7 @@ export async function createTestDatabase(
     { connectionString, poolMax: options.poolMax ?? 4, statementTimeoutMs: 60_000, ssl: false },
     silentLogger,
   );
-  if (options.migrate !== false) await migrate(db, await readMigrations(MIGRATIONS_DIR), silentLogger);
+  if (options.migrate !== false) await migrate(db, MIGRATIONS, silentLogger);
   return {
     db,
     connectionString,

@@ -1,7 +1,4 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbeddedPg } from '../../src/local/embedded-pg';
+import { openLocalDatabase, throwawayDataDir } from '../../src/local/database';
 import { silentLogger } from '../../src/logger';
 
 /**
@@ -10,16 +7,9 @@ import { silentLogger } from '../../src/logger';
  * Each test file then creates its own database on it (see database.ts).
  */
 export default async function globalSetup(): Promise<void> {
-  if (process.env.DATABASE_URL) {
-    process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
-    return;
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-test-'));
-  // mkdtemp makes the folder private; when run as root, PostgreSQL (as `postgres`) must pass through it.
-  await chmod(dir, 0o755);
-  const pg = await startEmbeddedPg(join(dir, 'pg'), silentLogger);
-  process.env.TEST_DATABASE_URL = pg.connectionString;
-  process.env.TEST_EMBEDDED_PG_DIR = dir;
-  (globalThis as { __embeddedPg?: typeof pg }).__embeddedPg = pg;
-  await writeFile(join(dir, 'url'), pg.connectionString);
+  const dataDir = await throwawayDataDir('sparkpost-event-db-test-');
+  const database = await openLocalDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir }, silentLogger);
+  process.env.TEST_DATABASE_URL = database.connectionString;
+  process.env.TEST_DATA_DIR = dataDir;
+  (globalThis as { __testDatabase?: typeof database }).__testDatabase = database;
 }

@@ -1,10 +1,8 @@
 import { rm } from 'node:fs/promises';
-import type { EmbeddedPg } from '../../src/local/embedded-pg';
+import type { LocalDatabase } from '../../src/local/database';
 
 export default async function globalTeardown(): Promise<void> {
-  const pg = (globalThis as { __embeddedPg?: EmbeddedPg }).__embeddedPg;
-  if (!pg) return;
-  await pg.stop();
-  const dir = process.env.TEST_EMBEDDED_PG_DIR;
+  await (globalThis as { __testDatabase?: LocalDatabase }).__testDatabase?.stop();
+  const dir = process.env.TEST_DATA_DIR;
   if (dir) await rm(dir, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalService, readLocalConfig, startLocalService } from '../../src/local/service';
+import { loadConfig } from '../../src/config';
+import { LOCAL_SECTIONS, type LocalService, startLocalService } from '../../src/local/service';
 import { silentLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -33,15 +34,18 @@ export function basic(user: string, password: string): string {
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-data-'));
-  const config = readLocalConfig({
-    DATA_DIR: dataDir,
-    DATABASE_URL: database.connectionString,
-    PORT: '0',
-    WEBHOOK_USERNAME: WEBHOOK_USER,
-    WEBHOOK_PASSWORD,
-    API_KEY,
-    ...env,
-  });
+  const config = loadConfig(
+    {
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.connectionString,
+      PORT: '0',
+      WEBHOOK_USERNAME: WEBHOOK_USER,
+      WEBHOOK_PASSWORD,
+      API_KEY,
+      ...env,
+    },
+    LOCAL_SECTIONS,
+  );
   const service = await startLocalService(config, silentLogger);
   return {
     service,

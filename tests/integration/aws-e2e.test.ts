@@ -11,10 +11,14 @@ import type {
   ScheduledEvent,
 } from 'aws-lambda';
 import pg from 'pg';
-import { createEventStore } from '../../src/db/load';
+import { s3BatchStore } from '../../src/aws/s3-batch-store';
+import { resolveSecrets } from '../../src/aws/secrets';
+import { type Env, loadConfig } from '../../src/config';
+import { createEventReader } from '../../src/db/event-reader';
+import { createEventStore } from '../../src/db/event-store';
 import { MIGRATIONS } from '../../src/db/migrations';
 import { createDb } from '../../src/db/pool';
-import { createEventReader } from '../../src/db/read';
+import { lambdaDb, logger } from '../../src/handlers/lambda';
 import { createLoadBatchHandler } from '../../src/handlers/load-batch';
 import { createMaintainHandler, handler as maintainHandler } from '../../src/handlers/maintain';
 import {
@@ -24,9 +28,7 @@ import {
 } from '../../src/handlers/migrate';
 import { createQueryEventsHandler } from '../../src/handlers/query-events';
 import { createReceiveWebhookHandler } from '../../src/handlers/receive-webhook';
-import { apiAuthFromEnv, dbFromEnv, logger, webhookSettingsFromEnv } from '../../src/handlers/runtime';
 import { silentLogger } from '../../src/logger';
-import { s3BatchStore } from '../../src/storage/s3';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { type Element, fixture, inner, lambdaEvent } from '../helpers/fixtures';
 import { makeBatch } from '../helpers/make-events';
@@ -45,7 +47,7 @@ const WEBHOOK_AUTH = {
 const API_AUTH = { disabled: false, apiKeys: ['change-me-api-key'] } as const;
 
 // The deployed handlers log through the runtime's Powertools logger; the tests read results, not logs.
-beforeAll(() => (logger as unknown as { setLogLevel(level: string): void }).setLogLevel('SILENT'));
+beforeAll(() => logger.powertools.setLogLevel('SILENT'));
 
 function body(result: { body?: string }) {
   return JSON.parse(result.body as string);
@@ -377,8 +379,7 @@ describe('MaintainFunction on its EventBridge schedule', () => {
     await database.db.query("SELECT ensure_events_partition('2031-01-01')");
     const handler = createMaintainHandler({
       db: database.db,
-      daysAhead: 2,
-      retentionDays: 30,
+      maintenance: { daysAhead: 2, retentionDays: 30, intervalMs: 3_600_000 },
       now: () => Date.parse('2031-03-10T12:00:00Z'),
       logger: silentLogger,
     });
@@ -436,25 +437,40 @@ describe('cold start: secrets read from Secrets Manager, never from the environm
     return store;
   }
 
+  /** The two HTTP functions' configuration, as their cold start reads it. */
+  async function httpConfig(env: Env, read: (arn: string) => Promise<string>) {
+    const resolved = await resolveSecrets(env, ['WEBHOOK_SECRET_ARN', 'API_KEYS_SECRET_ARN'], read);
+    return loadConfig({ BATCH_BUCKET: 'raw', ...resolved }, ['webhook', 'api'], { target: 'aws' });
+  }
+
   it('webhook credentials and API keys come from their secrets', async () => {
     const secrets = secretStore({
       'arn:webhook': { username: 'sparkpost', password: 'pw-from-secret' },
       'arn:keys': { api_keys: 'key-one, key-two' },
     });
-    const webhook = await webhookSettingsFromEnv({ WEBHOOK_SECRET_ARN: 'arn:webhook' }, secrets.read);
-    expect(webhook.auth.basic).toEqual({ username: 'sparkpost', password: 'pw-from-secret' });
-    const api = await apiAuthFromEnv({ API_KEYS_SECRET_ARN: 'arn:keys' }, secrets.read);
-    expect(api.apiKeys).toEqual(['key-one', 'key-two']);
+    const config = await httpConfig(
+      { WEBHOOK_SECRET_ARN: 'arn:webhook', API_KEYS_SECRET_ARN: 'arn:keys' },
+      secrets.read,
+    );
+    expect(config.webhook.auth.basic).toEqual({ username: 'sparkpost', password: 'pw-from-secret' });
+    expect(config.api.auth.apiKeys).toEqual(['key-one', 'key-two']);
   });
 
   it('refuses a secret that is not JSON without echoing it, and a secret set twice', async () => {
     const read = async () => 'hunter2-not-json';
-    const failure = await webhookSettingsFromEnv({ WEBHOOK_SECRET_ARN: 'arn:broken' }, read).catch((e) => e);
+    const failure = (await httpConfig({ WEBHOOK_SECRET_ARN: 'arn:broken' }, read).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(String(failure.message)).toContain('arn:broken');
     expect(String(failure.message)).not.toContain('hunter2');
     await expect(
-      webhookSettingsFromEnv({ WEBHOOK_SECRET_ARN: 'arn:x', WEBHOOK_PASSWORD: 'plain' }, read),
+      httpConfig({ WEBHOOK_SECRET_ARN: 'arn:x', WEBHOOK_PASSWORD: 'plain' }, read),
     ).rejects.toThrow(/not both/);
+  });
+
+  it('names every missing credential at once when a function has none', async () => {
+    const failure = (await httpConfig({}, async () => '{}').catch((e: unknown) => e)) as Error;
+    expect(String(failure.message)).toMatch(/WEBHOOK_SECRET_ARN[\s\S]*API_KEYS_SECRET_ARN/);
   });
 
   it('connects with the RDS secret, and reads it again when the password was rotated since', async () => {
@@ -477,7 +493,7 @@ describe('cold start: secrets read from Secrets Manager, never from the environm
     }
 
     async function rotateAndReconnect(): Promise<void> {
-      const db = await dbFromEnv(env, secrets.read);
+      const db = await lambdaDb(loadConfig(env, ['db'], { target: 'aws' }).db, secrets.read);
       try {
         // Rotation between the cold start (secret read) and the first connection.
         await admin.query(`ALTER ROLE ${role} PASSWORD 'second-password'`);
@@ -498,7 +514,7 @@ describe('cold start: secrets read from Secrets Manager, never from the environm
 
       // A secret that does not match either: one fresh read, then the database's own error.
       secrets.set('arn:db', { username: role, password: 'wrong' });
-      const stale = await dbFromEnv(env, secrets.read);
+      const stale = await lambdaDb(loadConfig(env, ['db'], { target: 'aws' }).db, secrets.read);
       try {
         await expect(stale.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
         expect(secrets.reads).toBe(4);

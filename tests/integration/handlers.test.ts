@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
-import { createEventStore } from '../../src/db/load';
-import { createEventReader } from '../../src/db/read';
+import type { BatchStore } from '../../src/core/ports';
+import { createEventReader } from '../../src/db/event-reader';
+import { createEventStore } from '../../src/db/event-store';
 import { createLoadBatchHandler, objectKeys } from '../../src/handlers/load-batch';
 import { createQueryEventsHandler } from '../../src/handlers/query-events';
 import { createReceiveWebhookHandler } from '../../src/handlers/receive-webhook';
+import { dirBatchStore } from '../../src/local/dir-batch-store';
 import { silentLogger } from '../../src/logger';
-import type { BatchStore } from '../../src/storage/batch-store';
-import { localDirBatchStore } from '../../src/storage/local-dir';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { type Element, fixture, inner, lambdaEvent } from '../helpers/fixtures';
 
@@ -24,7 +24,7 @@ let store: BatchStore;
 beforeAll(async () => {
   database = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-handlers-'));
-  store = localDirBatchStore(dir);
+  store = dirBatchStore(dir);
 });
 afterAll(async () => {
   await database.drop();

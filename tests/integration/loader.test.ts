@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { loadBatch, loadPending } from '../../src/core/load-batch';
-import { createEventStore } from '../../src/db/load';
+import type { BatchStore } from '../../src/core/ports';
+import { createEventStore } from '../../src/db/event-store';
 import { maintain } from '../../src/db/maintain';
+import { dirBatchStore } from '../../src/local/dir-batch-store';
 import { silentLogger } from '../../src/logger';
-import type { BatchStore } from '../../src/storage/batch-store';
-import { localDirBatchStore } from '../../src/storage/local-dir';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { makeBatch, makeEvent } from '../helpers/make-events';
 
@@ -18,7 +18,7 @@ let store: BatchStore;
 beforeAll(async () => {
   database = await createTestDatabase({ poolMax: 8 });
   dir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-loader-'));
-  store = localDirBatchStore(dir);
+  store = dirBatchStore(dir);
 });
 afterAll(async () => {
   await database.drop();

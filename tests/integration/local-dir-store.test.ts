@@ -1,21 +1,21 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BatchStore } from '../../src/storage/batch-store';
-import { localDirBatchStore } from '../../src/storage/local-dir';
+import type { BatchStore } from '../../src/core/ports';
+import { dirBatchStore } from '../../src/local/dir-batch-store';
 
 let dir: string;
 let store: BatchStore;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-store-'));
-  store = localDirBatchStore(dir);
+  store = dirBatchStore(dir);
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('localDirBatchStore', () => {
+describe('dirBatchStore', () => {
   it('lets exactly one of many concurrent writers of a key win, and keeps its bytes', async () => {
     const bodies = Array.from({ length: 20 }, (_, i) => Buffer.from(`body-${i}`));
     const results = await Promise.all(bodies.map((body) => store.putIfAbsent('batches/same.json.gz', body)));

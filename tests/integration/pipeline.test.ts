@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { decodeEvent } from '../../src/core/event-codec';
+import { decodeEvent } from '../../src/core/events/body-codec';
 import { type Element, fixture, fixtureText, inner } from '../helpers/fixtures';
 import { makeBatch, makeEvent } from '../helpers/make-events';
 import { basic, json, startTestService, type TestService, WEBHOOK_USER } from '../helpers/service';

@@ -1,4 +1,4 @@
-import { rowsOfBatch } from '../../src/core/events';
+import { rowsOfBatch } from '../../src/core/events/rows';
 import { parseEventsApiQuery } from '../../src/core/query/events-api';
 import { parseLegacyQuery } from '../../src/core/query/legacy-api';
 import {
@@ -7,7 +7,7 @@ import {
   type EventsSelection,
   type SqlQuery,
 } from '../../src/core/query/sql';
-import { createEventStore } from '../../src/db/load';
+import { createEventStore } from '../../src/db/event-store';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 /**

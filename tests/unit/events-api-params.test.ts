@@ -1,7 +1,7 @@
-import { encodeEvent } from '../../src/core/event-codec';
+import { encodeEvent } from '../../src/core/events/body-codec';
 import { decodeCursor, encodeCursor } from '../../src/core/query/cursor';
 import { eventsApiResponse, parseEventsApiQuery } from '../../src/core/query/events-api';
-import { ValidationError } from '../../src/errors';
+import { AppError } from '../../src/errors';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 30);
 
@@ -48,8 +48,11 @@ describe('parseEventsApiQuery', () => {
     ['subaccounts=x'],
     ['ab_test_versions=1'],
     [`recipients=${'a'.repeat(4100)}`],
-  ])('refuses %s', (query) => {
-    expect(() => parseEventsApiQuery(query, now)).toThrow(ValidationError);
+  ])('refuses %s with a 400', (query) => {
+    expect(() => parseEventsApiQuery(query, now)).toThrow(AppError);
+    expect(() => parseEventsApiQuery(query, now)).toThrow(
+      expect.objectContaining({ statusCode: 400, expose: true }),
+    );
   });
 });
 

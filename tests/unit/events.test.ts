@@ -1,11 +1,6 @@
-import { decodeEvent, encodeEvent } from '../../src/core/event-codec';
-import {
-  derivedEventId,
-  parseEventTimestamp,
-  rowsOfBatch,
-  toEventsApiEvent,
-  unwrap,
-} from '../../src/core/events';
+import { decodeEvent, encodeEvent } from '../../src/core/events/body-codec';
+import { derivedEventId, parseEventTimestamp, rowsOfBatch, unwrap } from '../../src/core/events/rows';
+import { toEventsApiEvent } from '../../src/core/query/events-api';
 import { type Element, fixture, inner } from '../helpers/fixtures';
 
 describe('parseEventTimestamp', () => {

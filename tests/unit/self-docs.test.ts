@@ -1,11 +1,11 @@
-import { MESSAGE_EVENT_TYPES } from '../../src/core/catalogue';
-import { EVENT_TYPE_DOCS, FIELD_DOCS } from '../../src/core/field-catalogue';
+import { EVENT_TYPE_DOCS, FIELD_DOCS } from '../../src/core/docs/field-catalogue';
 import {
   eventsApiDocumentation,
   eventsApiSamples,
   legacyDocumentation,
   legacySamples,
-} from '../../src/core/self-docs';
+} from '../../src/core/docs/self-docs';
+import { MESSAGE_EVENT_TYPES } from '../../src/core/events/event-types';
 import { ValidationError } from '../../src/errors';
 
 describe('Events API documentation and samples (SPEC §3.6)', () => {

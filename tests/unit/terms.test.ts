@@ -1,4 +1,4 @@
-import { exactValue, keywordsOf, termsOf } from '../../src/core/terms';
+import { exactValue, keywordsOf, termsOf } from '../../src/core/events/terms';
 import { type Element, fixture, inner } from '../helpers/fixtures';
 
 describe('keywordsOf', () => {

@@ -1,5 +1,6 @@
-import { batchIdFor, batchIdFromKey, batchObjectKey, isPing, parseBatch } from '../../src/core/webhook';
-import { ValidationError } from '../../src/errors';
+import { batchIdFor, batchIdFromKey, batchObjectKey } from '../../src/core/batch-key';
+import { isPing, parseBatch } from '../../src/core/webhook';
+import { InvalidBodyError } from '../../src/errors';
 
 describe('isPing', () => {
   it('recognises SparkPost test batches and empty arrays', () => {
@@ -14,8 +15,8 @@ describe('isPing', () => {
 describe('parseBatch', () => {
   it('accepts arrays and refuses other JSON or invalid JSON', () => {
     expect(parseBatch(Buffer.from('[1]'))).toEqual([1]);
-    expect(() => parseBatch(Buffer.from('{"a":1}'))).toThrow(ValidationError);
-    expect(() => parseBatch(Buffer.from('[1,'))).toThrow(ValidationError);
+    expect(() => parseBatch(Buffer.from('{"a":1}'))).toThrow(InvalidBodyError);
+    expect(() => parseBatch(Buffer.from('[1,'))).toThrow(InvalidBodyError);
   });
 });
 

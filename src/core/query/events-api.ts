@@ -1,5 +1,8 @@
-import { ValidationError } from '../../errors';
-import { isoMillis, storedEvent, toEventsApiEvent } from '../events';
+import { MissingParameterError } from '../../errors';
+import { isObject, type JsonObject, parseEventTimestamp, storedEvent } from '../events/rows';
+import { EVENTS_API_PATH } from '../paths';
+import type { StoredRow } from '../ports';
+import { isoMillis } from '../time';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { formatSecondsZ } from './dates';
 import {
@@ -12,8 +15,6 @@ import {
   timeWindow,
 } from './params';
 import type { EventsSelection } from './sql';
-
-export const EVENTS_API_PATH = '/api/v1/events/message';
 
 /** Events API list parameters (SPEC §3.1) → the field they filter and how. */
 const LIST_PARAMS: Readonly<Record<string, ListParam>> = {
@@ -59,10 +60,9 @@ export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpe
   const cursor = decodeCursor(params.get('cursor'));
   const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];
   if (params.list('ab_test_versions').length > 0 && params.list('ab_tests').length === 0) {
-    throw new ValidationError(
+    throw new MissingParameterError(
       'Missing ab_tests parameter',
       'ab_test_versions can only be used together with ab_tests',
-      '1401',
     );
   }
   return {
@@ -73,14 +73,6 @@ export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpe
     filters,
     repeat: repeatedParams(params, EVENTS_API_FILTER_PARAMS),
   };
-}
-
-/** A stored row as the query layer reads it back. */
-export interface StoredRow {
-  readonly ts: number;
-  readonly eventId: string;
-  readonly type: string;
-  readonly body: Buffer;
 }
 
 export interface EventsApiResponse {
@@ -117,4 +109,33 @@ export function eventsApiResponse(
 /** Links repeat the window at the precision it was given (seconds unless it had milliseconds). */
 function formatQueryTime(ms: number): string {
   return ms % 1000 === 0 ? formatSecondsZ(ms) : isoMillis(ms);
+}
+
+const INTEGER_FIELDS = ['customer_id', 'subaccount_id'] as const;
+const GEO_NUMBERS = ['latitude', 'longitude', 'zip'] as const;
+
+/**
+ * The Events API representation (SPEC §3.4): flat, `timestamp` and `injection_time` as ISO UTC with
+ * milliseconds, `customer_id`/`subaccount_id` as integers, `geo_ip` coordinates as numbers, no `tdate`.
+ * Everything else exactly as received.
+ */
+export function toEventsApiEvent(ts: number, event: JsonObject): JsonObject {
+  const out: JsonObject = { ...event, timestamp: isoMillis(ts) };
+  delete out.tdate;
+  const injected = parseEventTimestamp(event.injection_time);
+  if (injected !== undefined) out.injection_time = isoMillis(injected);
+  for (const field of INTEGER_FIELDS) {
+    const value = event[field];
+    if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) out[field] = Number(value);
+  }
+  if (isObject(event.geo_ip)) {
+    const geo: JsonObject = { ...event.geo_ip };
+    for (const field of GEO_NUMBERS) {
+      const value = geo[field];
+      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        geo[field] = Number(value);
+    }
+    out.geo_ip = geo;
+  }
+  return out;
 }

@@ -1,4 +1,3 @@
-import { ValidationError } from '../../errors';
 import {
   exactTerm,
   keywordsOf,
@@ -7,7 +6,7 @@ import {
   TERM_FIELDS,
   type TermField,
   type TermFieldName,
-} from '../terms';
+} from '../events/terms';
 
 /**
  * A validated filter: the typed middle of parameters → spec → SQL. Values within one filter are ORed;
@@ -31,19 +30,13 @@ export function splitList(raw: string, delimiter: string): string[] {
     .filter((item) => item !== '');
 }
 
-/** Exact terms for the values; throws when a value cannot be a value of the field (e.g. "abc" as a class). */
-export function exactTerms(fieldName: TermFieldName, values: readonly string[], param: string): string[] {
+/**
+ * Exact terms for the values. Parameters are validated once, in params.ts; a value that still cannot be a
+ * value of the field has no term, and matches nothing.
+ */
+export function exactTerms(fieldName: TermFieldName, values: readonly string[]): string[] {
   const field: TermField = TERM_FIELDS[fieldName];
-  return values.map((value) => {
-    const term = exactTerm(field, value);
-    if (term === undefined) {
-      throw new ValidationError(
-        `Invalid ${param} parameter`,
-        `${param} must be a list of integers (got "${value}")`,
-      );
-    }
-    return term;
-  });
+  return values.map((value) => exactTerm(field, value)).filter((term): term is string => term !== undefined);
 }
 
 /** How one keyword filter value is looked up: a single keyword term, or all keywords plus a phrase check. */

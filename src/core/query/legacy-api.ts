@@ -1,7 +1,9 @@
 import { ValidationError } from '../../errors';
-import { isoMillis, type JsonObject, storedEvent } from '../events';
+import { type JsonObject, storedEvent } from '../events/rows';
+import { LEGACY_API_PATH } from '../paths';
+import type { StoredRow } from '../ports';
+import { isoMillis, MINUTE_MS } from '../time';
 import { isTimeZone, offsetMs } from './dates';
-import type { StoredRow } from './events-api';
 import type { Filter } from './filters';
 import {
   eventsFilter,
@@ -19,10 +21,6 @@ import type { EventsSelection } from './sql';
  * scripts call: the old parameter names, `reason` as a substring, `timezone`, `page`/`per_page`, and a
  * `links` array of first/previous/next/last.
  */
-export const LEGACY_API_PATH = '/api/v1/message-events';
-
-const MINUTE_MS = 60_000;
-
 /** Legacy list parameters (SPEC §2.1) → field. IDs match exactly, unlike the Events API's keywords. */
 const LIST_PARAMS: Readonly<Record<string, ListParam>> = {
   recipients: { field: 'recipient', kind: 'exact' },

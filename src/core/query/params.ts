@@ -1,6 +1,7 @@
 import { ValidationError } from '../../errors';
-import { KNOWN_EVENT_TYPES, OTHER_EVENT_TYPES } from '../catalogue';
-import type { TermFieldName } from '../terms';
+import { KNOWN_EVENT_TYPES, OTHER_EVENT_TYPES } from '../events/event-types';
+import type { TermFieldName } from '../events/terms';
+import { DAY_MS, MINUTE_MS } from '../time';
 import { parseQueryTime } from './dates';
 import { type Filter, splitList } from './filters';
 
@@ -50,9 +51,6 @@ export class QueryParams {
     return raw === undefined ? [] : splitList(raw, this.delimiter);
   }
 }
-
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 /**
  * The time window, `from` inclusive and `to` exclusive, read in `timeZone` when they carry no offset.

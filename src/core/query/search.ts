@@ -1,12 +1,7 @@
-import { type EventsApiResponse, eventsApiResponse, parseEventsApiQuery, type StoredRow } from './events-api';
+import type { EventReader, StoredRow } from '../ports';
+import { type EventsApiResponse, eventsApiResponse, parseEventsApiQuery } from './events-api';
 import { type LegacyResponse, legacyResponse, parseLegacyQuery } from './legacy-api';
 import { buildCountQuery, buildPageQuery, type EventsSelection, type SqlQuery } from './sql';
-
-/** What the query APIs need from the database (implemented in db/read.ts). */
-export interface EventReader {
-  rows(query: SqlQuery): Promise<StoredRow[]>;
-  count(query: SqlQuery): Promise<number>;
-}
 
 export interface SearchDeps {
   readonly reader: EventReader;

@@ -43,7 +43,7 @@ function filterCondition(filter: Filter): Expression {
   const expr = squel.expr();
   switch (filter.kind) {
     case 'exact':
-      return expr.and(`${TERMS} && ?::text[]`, [exactTerms(filter.field, filter.values, filter.field)]);
+      return expr.and(`${TERMS} && ?::text[]`, [exactTerms(filter.field, filter.values)]);
     case 'not-type':
       // On the type column, not the terms: this default filter runs on every row of unfiltered and
       // broad queries, and splitting each row's terms string for it is costly.

@@ -1,5 +1,4 @@
-import type { StoredRow } from '../core/query/events-api';
-import type { EventReader } from '../core/query/search';
+import type { EventReader, StoredRow } from '../core/ports';
 import type { Queryable } from './pool';
 
 /** Runs the query layer's statements and reads rows back in the shape it expects. */

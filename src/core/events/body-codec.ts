@@ -1,5 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { EVENT_DICTIONARY_V1 } from './event-dictionary';
+import { EVENT_DICTIONARY_V1 } from './body-dictionary';
 
 /**
  * Event bodies are stored compressed: PostgreSQL only compresses values in rows over ~2 KB, so ~1.2 KB

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decodeEvent, encodeEvent } from './event-codec';
+import { decodeEvent, encodeEvent } from './body-codec';
 import { termsOf } from './terms';
 
 /**
@@ -19,7 +19,7 @@ export interface EventRow {
   readonly terms: string[];
   /** The `reason` text, kept apart for the legacy API's substring search (trigram index). */
   readonly reason: string | null;
-  /** The whole batch element, compressed (see event-codec). */
+  /** The whole batch element, compressed (see body-codec.ts). */
   readonly body: Buffer;
 }
 
@@ -128,38 +128,4 @@ export function isObject(value: unknown): value is JsonObject {
 /** The flat event stored in a row's body. */
 export function storedEvent(body: Buffer): JsonObject {
   return unwrap(decodeEvent(body))?.event ?? {};
-}
-
-/** ISO 8601 UTC with milliseconds, as the Events API prints times. */
-export function isoMillis(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-const INTEGER_FIELDS_EVENTS_API = ['customer_id', 'subaccount_id'] as const;
-const GEO_NUMBERS = ['latitude', 'longitude', 'zip'] as const;
-
-/**
- * The Events API representation (SPEC §3.4): flat, `timestamp` and `injection_time` as ISO UTC with
- * milliseconds, `customer_id`/`subaccount_id` as integers, `geo_ip` coordinates as numbers, no `tdate`.
- * Everything else exactly as received.
- */
-export function toEventsApiEvent(ts: number, event: JsonObject): JsonObject {
-  const out: JsonObject = { ...event, timestamp: isoMillis(ts) };
-  delete out.tdate;
-  const injected = parseEventTimestamp(event.injection_time);
-  if (injected !== undefined) out.injection_time = isoMillis(injected);
-  for (const field of INTEGER_FIELDS_EVENTS_API) {
-    const value = event[field];
-    if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) out[field] = Number(value);
-  }
-  if (isObject(event.geo_ip)) {
-    const geo: JsonObject = { ...event.geo_ip };
-    for (const field of GEO_NUMBERS) {
-      const value = geo[field];
-      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
-        geo[field] = Number(value);
-    }
-    out.geo_ip = geo;
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
-import type { BatchLoad, EventStore, LoadResult } from '../core/load-batch';
-import { ensurePartitions, utcDay } from './partitions';
-import type { Db } from './pool';
+import type { BatchLoad, EventStore, LoadResult } from '../core/ports';
+import { utcDay } from '../core/time';
+import { ensurePartitions } from './partitions';
+import { CHECK_VIOLATION, type Db } from './pool';
 
 /**
  * The loader's database half. One transaction per batch: claim the batch row (a concurrent or repeated
@@ -17,7 +18,7 @@ export function createEventStore(db: Db): EventStore {
       return await insert(batch, partitionsCreated);
     } catch (error) {
       // A partition dropped by retention since we cached it: forget the cache and try once more.
-      if ((error as { code?: string }).code !== '23514') throw error;
+      if ((error as { code?: string }).code !== CHECK_VIOLATION) throw error;
       knownDays.clear();
       await ensurePartitions(db, [...days].sort(), knownDays);
       return insert(batch, partitionsCreated);
@@ -83,5 +84,9 @@ export function createEventStore(db: Db): EventStore {
     return new Set(result.rows.map((row) => row.batch_id));
   }
 
-  return { load, reject, known };
+  async function forgetBatches(): Promise<number> {
+    return (await db.query('DELETE FROM batches')).rowCount ?? 0;
+  }
+
+  return { load, reject, known, forgetBatches };
 }

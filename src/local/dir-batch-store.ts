@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { access, link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { BatchStore, StoredObject } from './batch-store';
+import type { BatchStore, StoredObject } from '../core/ports';
 
 /**
  * A BatchStore on the local file system. Keys map to paths under `root`. Writes go to a temporary file
  * that is fsynced, then hard-linked into place: `link` fails if the name exists, so the first writer
  * wins atomically, and the directory is fsynced so the new name survives a crash.
  */
-export function localDirBatchStore(root: string): BatchStore {
+export function dirBatchStore(root: string): BatchStore {
   const pathOf = (key: string): string => {
     const path = join(root, key);
     if (relative(root, path).startsWith('..')) throw new Error(`key escapes the store: ${key}`);

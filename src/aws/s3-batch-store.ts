@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { BatchStore } from './batch-store';
+import type { BatchStore } from '../core/ports';
 
 export interface S3BatchStoreOptions {
   /** Waits before each new try after a 409 ConditionalRequestConflict; its length is the number of retries. */

@@ -1,9 +1,11 @@
-import { ValidationError } from '../errors';
-import { MESSAGE_EVENT_TYPES } from './catalogue';
-import { type JsonObject, parseEventTimestamp, toEventsApiEvent } from './events';
+import { ValidationError } from '../../errors';
+import { MESSAGE_EVENT_TYPES } from '../events/event-types';
+import { type JsonObject, parseEventTimestamp } from '../events/rows';
+import { EVENTS_API_SAMPLES_PATH, LEGACY_SAMPLES_PATH } from '../paths';
+import { toEventsApiEvent } from '../query/events-api';
+import { toLegacyEvent } from '../query/legacy-api';
+import { QueryParams } from '../query/params';
 import { EVENT_TYPE_DOCS, type EventTypeDoc, FIELD_DOCS } from './field-catalogue';
-import { toLegacyEvent } from './query/legacy-api';
-import { QueryParams } from './query/params';
 
 /**
  * The public self-documentation endpoints (SPEC §2.3, §3.6), built from the field catalogue: for each
@@ -88,7 +90,7 @@ export function eventsApiDocumentation() {
 
 /** `GET /api/v1/events/message/samples?events=…` */
 export function eventsApiSamples(rawQuery: string) {
-  return samples(rawQuery, '/api/v1/events/message/samples', MESSAGE_EVENT_TYPES, 'events-api');
+  return samples(rawQuery, EVENTS_API_SAMPLES_PATH, MESSAGE_EVENT_TYPES, 'events-api');
 }
 
 /** `GET /api/v1/message-events/events/documentation` */
@@ -98,5 +100,5 @@ export function legacyDocumentation() {
 
 /** `GET /api/v1/message-events/events/samples?events=…` */
 export function legacySamples(rawQuery: string) {
-  return samples(rawQuery, '/api/v1/message-events/events/samples', LEGACY_TYPES, 'legacy');
+  return samples(rawQuery, LEGACY_SAMPLES_PATH, LEGACY_TYPES, 'legacy');
 }

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { ROUTES } from '../../src/app';
-import {
-  apiAuthFromEnv,
-  dbFromEnv,
-  maintainSettingsFromEnv,
-  storeFromEnv,
-  webhookSettingsFromEnv,
-} from '../../src/handlers/runtime';
+import { resolveSecrets } from '../../src/aws/secrets';
+import { type Config, loadConfig } from '../../src/config';
+import { lambdaDb } from '../../src/handlers/lambda';
+import { CONFIG as loadBatchConfig } from '../../src/handlers/load-batch';
+import { CONFIG as maintainConfig } from '../../src/handlers/maintain';
+import { CONFIG as migrateConfig } from '../../src/handlers/migrate';
+import { CONFIG as queryEventsConfig } from '../../src/handlers/query-events';
+import { CONFIG as receiveWebhookConfig } from '../../src/handlers/receive-webhook';
 import {
   type Json,
   loadTemplate,
@@ -125,7 +126,6 @@ describe('functions', () => {
       Format: 'cjs',
       Minify: true,
       Sourcemap: true,
-      Loader: ['.sql=text'],
       EntryPoints: [expect.stringMatching(/^src\/handlers\/[a-z-]+\.ts$/)],
     });
     const [entry] = Metadata.BuildProperties.EntryPoints;
@@ -193,11 +193,13 @@ describe('event sources', () => {
         routed[id] = [...(routed[id] ?? []), `${event.Properties.Method} ${event.Properties.Path}`];
       }
     }
-    const expected = (routes: readonly { method: string; path: string }[]) =>
-      routes.map((route) => `${route.method} ${route.path}`).sort();
+    const expected = (fn: string) =>
+      ROUTES.filter((route) => route.fn === fn)
+        .map((route) => `${route.method} ${route.path}`)
+        .sort();
     expect(Object.keys(routed).sort()).toEqual(['QueryEventsFunction', 'ReceiveWebhookFunction']);
-    expect(routed.ReceiveWebhookFunction?.sort()).toEqual(expected(ROUTES.receiveWebhook));
-    expect(routed.QueryEventsFunction?.sort()).toEqual(expected(ROUTES.queryEvents));
+    expect(routed.ReceiveWebhookFunction?.sort()).toEqual(expected('receiveWebhook'));
+    expect(routed.QueryEventsFunction?.sort()).toEqual(expected('queryEvents'));
   });
 
   it('the HTTP API is throttled, with property names SAM knows', () => {
@@ -580,6 +582,8 @@ describe('cold start: each function environment satisfies the configuration its 
     return Object.fromEntries(
       Object.entries(variables).map(([name, value]) => {
         if (typeof value === 'string') return [name, value];
+        const parameter = template.Parameters?.[value?.Ref];
+        if (parameter?.Default !== undefined) return [name, String(parameter.Default)];
         if (name === 'DB_PORT') return [name, '5432'];
         if (name.endsWith('_ARN'))
           return [name, `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`];
@@ -594,33 +598,46 @@ describe('cold start: each function environment satisfies the configuration its 
   };
   const readSecret = async (arn: string) => secrets[arn.split(':').pop() as string] as string;
 
+  const HANDLERS = {
+    ReceiveWebhookFunction: receiveWebhookConfig,
+    LoadBatchFunction: loadBatchConfig,
+    QueryEventsFunction: queryEventsConfig,
+    MaintainFunction: maintainConfig,
+    MigrateFunction: migrateConfig,
+  } as const;
+  async function coldStart(id: keyof typeof HANDLERS) {
+    const { sections, secrets: arns } = HANDLERS[id];
+    const env = await resolveSecrets(deployedEnvironment(id), arns, readSecret);
+    return loadConfig(env, sections, { target: 'aws' }) as Partial<Config>;
+  }
+
+  it('every function is one of the handlers, with the sections and secrets its cold start reads', () => {
+    expect(Object.keys(functions).sort()).toEqual(Object.keys(HANDLERS).sort());
+  });
+
   it('ReceiveWebhookFunction: bucket, webhook credentials from their secret, body limit', async () => {
-    const env = deployedEnvironment('ReceiveWebhookFunction');
-    expect(() => storeFromEnv(env)).not.toThrow();
-    const settings = await webhookSettingsFromEnv(env, readSecret);
-    expect(settings.auth.basic).toEqual({ username: 'sparkpost', password: 'generated' });
-    expect(settings.maxBatchBytes).toBe(5 * 1024 * 1024);
+    const config = await coldStart('ReceiveWebhookFunction');
+    expect(config.storage?.bucket).toBe('resolved-batch_bucket');
+    expect(config.webhook?.auth.basic).toEqual({ username: 'sparkpost', password: 'generated' });
+    expect(config.webhook?.maxBatchBytes).toBe(5 * 1024 * 1024);
   });
 
   it.each(DB_FUNCTIONS)('%s: the database from host, port, name and the RDS secret', async (id) => {
-    const db = await dbFromEnv(deployedEnvironment(id), readSecret);
+    const config = await coldStart(id as keyof typeof HANDLERS);
+    expect(config.db).toMatchObject({ host: 'resolved-db_host', port: 5432, ssl: true });
+    expect(config.db?.secretArn).toMatch(/DB_SECRET_ARN$/);
+    const db = await lambdaDb(config.db as Config['db'], readSecret);
     await db.end();
   });
 
   it('QueryEventsFunction: API keys from their secret; LoadBatchFunction: its bucket', async () => {
-    expect((await apiAuthFromEnv(deployedEnvironment('QueryEventsFunction'), readSecret)).apiKeys).toEqual([
-      'generated-key',
-    ]);
-    expect(() => storeFromEnv(deployedEnvironment('LoadBatchFunction'))).not.toThrow();
+    expect((await coldStart('QueryEventsFunction')).api?.auth.apiKeys).toEqual(['generated-key']);
+    expect((await coldStart('LoadBatchFunction')).storage?.bucket).toBe('resolved-batch_bucket');
   });
 
-  it('MaintainFunction: partitions ahead and retention from the parameters', () => {
-    const env = {
-      ...deployedEnvironment('MaintainFunction'),
-      PARTITIONS_AHEAD_DAYS: '3',
-      RETENTION_DAYS: '0',
-    };
-    expect(maintainSettingsFromEnv(env)).toEqual({ daysAhead: 3, retentionDays: 0 });
+  it('MaintainFunction: partitions ahead and retention from the parameters', async () => {
+    const maintenance = (await coldStart('MaintainFunction')).maintenance;
+    expect(maintenance).toMatchObject({ daysAhead: 3, retentionDays: 0 });
   });
 });
 

@@ -1,0 +1,11 @@
+/**
+ * Every URL path the service answers, in one place: the route table (app.ts), the self-documentation,
+ * the pagination links and the local banner all read them from here.
+ */
+export const WEBHOOK_PATH = '/webhook';
+export const EVENTS_API_PATH = '/api/v1/events/message';
+export const EVENTS_API_DOCUMENTATION_PATH = `${EVENTS_API_PATH}/documentation`;
+export const EVENTS_API_SAMPLES_PATH = `${EVENTS_API_PATH}/samples`;
+export const LEGACY_API_PATH = '/api/v1/message-events';
+export const LEGACY_DOCUMENTATION_PATH = `${LEGACY_API_PATH}/events/documentation`;
+export const LEGACY_SAMPLES_PATH = `${LEGACY_API_PATH}/events/samples`;

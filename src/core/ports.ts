@@ -1,0 +1,68 @@
+import type { EventRow } from './events/rows';
+import type { SqlQuery } from './query/sql';
+
+/**
+ * The ports between the core and what it runs on: where raw batches live (an S3 bucket on AWS, a folder
+ * locally) and what the loader and the query APIs need from the database. The adapters are
+ * aws/s3-batch-store.ts, local/dir-batch-store.ts, db/event-store.ts and db/event-reader.ts.
+ */
+
+/**
+ * Where raw webhook batches live. The raw batch is the source of truth, so a write must be durable before
+ * the webhook answers 200, and the first writer of a key wins.
+ */
+export interface BatchStore {
+  /** Stores `body` under `key` unless an object is already there. Resolves once the write is durable. */
+  putIfAbsent(key: string, body: Buffer): Promise<'created' | 'exists'>;
+  /** Reads an object; `storedAt` is when it was written. */
+  get(key: string): Promise<StoredObject>;
+  /** Every key under `prefix`, in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+}
+
+export interface StoredObject {
+  readonly body: Buffer;
+  readonly storedAt: Date;
+}
+
+/** One batch turned into rows, as the loader hands it to the database. */
+export interface BatchLoad {
+  readonly batchId: string;
+  readonly objectKey: string;
+  readonly receivedAt: Date;
+  readonly rows: readonly EventRow[];
+  readonly skipped: number;
+}
+
+export type LoadResult =
+  | {
+      readonly status: 'loaded';
+      readonly inserted: number;
+      readonly duplicates: number;
+      readonly partitionsCreated: readonly string[];
+    }
+  | { readonly status: 'already-loaded' };
+
+/** What the loader needs from the database. */
+export interface EventStore {
+  load(batch: BatchLoad): Promise<LoadResult>;
+  reject(batchId: string, objectKey: string, receivedAt: Date, reason: string): Promise<void>;
+  /** Which of these batch ids are already loaded or rejected. */
+  known(batchIds: readonly string[]): Promise<Set<string>>;
+  /** Forgets every batch record (not the events), so that a replay loads every stored batch again. */
+  forgetBatches(): Promise<number>;
+}
+
+/** A stored row as the query layer reads it back. */
+export interface StoredRow {
+  readonly ts: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly body: Buffer;
+}
+
+/** What the query APIs need from the database. */
+export interface EventReader {
+  rows(query: SqlQuery): Promise<StoredRow[]>;
+  count(query: SqlQuery): Promise<number>;
+}
