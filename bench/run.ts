@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { createApp } from '../src/app';
-import { DEFAULT_MAX_BATCH_BYTES } from '../src/config';
+import { DEFAULT_MAX_BATCH_BYTES, loadConfig } from '../src/config';
 import { batchObjectKey } from '../src/core/batch-key';
 import { rowsOfBatch } from '../src/core/events/rows';
 import { type LoadOutcome, loadBatch, loadBatches } from '../src/core/load-batch';
@@ -188,11 +188,9 @@ async function main(): Promise<void> {
   log(`${command}: ${opts.events} events, checkpoints ${opts.checkpoints.join(', ')}`);
 
   const dir = await throwawayDataDir('sparkpost-event-db-bench-');
-  if (!process.env.DATABASE_URL) log('starting embedded PostgreSQL');
-  const server = await openLocalDatabase(
-    { databaseUrl: process.env.DATABASE_URL, dataDir: dir },
-    silentLogger,
-  );
+  const databaseUrl = loadConfig(process.env, ['db']).db.connectionString;
+  if (!databaseUrl) log('starting embedded PostgreSQL');
+  const server = await openLocalDatabase({ databaseUrl, dataDir: dir }, silentLogger);
   const serverUrl = server.connectionString;
   cleanups.push(async () => {
     await server.stop();

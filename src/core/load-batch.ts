@@ -76,9 +76,11 @@ export async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Prom
     return { status: 'ignored' };
   }
   const { batchId, key } = prepared;
+  // Every line about this batch carries its id.
+  const log = deps.logger.child({ batchId });
   if (prepared.kind === 'unreadable') {
     await deps.events.reject(batchId, key, prepared.storedAt, prepared.reason);
-    deps.logger.error('batch rejected', { batchId, key, reason: prepared.reason });
+    log.error('batch rejected', { key, reason: prepared.reason });
     return { status: 'rejected', reason: prepared.reason };
   }
   const { parsed } = prepared;
@@ -91,11 +93,10 @@ export async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Prom
   });
   const ms = Math.round(performance.now() - prepared.started);
   if (result.status === 'already-loaded') {
-    deps.logger.info('batch already loaded', { batchId, ms });
+    log.info('batch already loaded', { ms });
     return result;
   }
-  deps.logger.info('batch loaded', {
-    batchId,
+  log.info('batch loaded', {
     events: parsed.rows.length,
     inserted: result.inserted,
     duplicates: result.duplicates,
@@ -105,8 +106,7 @@ export async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Prom
     ms,
   });
   if (parsed.skipped > 0 || parsed.timestampFallbacks > 0) {
-    deps.logger.warn('batch had elements without a usable event or timestamp', {
-      batchId,
+    log.warn('batch had elements without a usable event or timestamp', {
       skipped: parsed.skipped,
       timestampFallbacks: parsed.timestampFallbacks,
     });

@@ -46,7 +46,11 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     },
     LOCAL_SECTIONS,
   );
-  const service = await startLocalService(config, silentLogger);
+  const service = await startLocalService(config, silentLogger).catch(async (error: unknown) => {
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     service,
     database,
