@@ -39,7 +39,7 @@ interface FunctionDeps {
 }
 
 /** Who may call a route: SparkPost (webhook credentials), an API key holder, or anyone. */
-export type Access = 'webhook' | 'api-key' | 'public';
+type Access = 'webhook' | 'api-key' | 'public';
 
 type RouteOf<F extends keyof FunctionDeps> = {
   /** The Lambda function that serves it on AWS (template.yaml routes exactly these; a test checks). */

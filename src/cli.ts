@@ -6,9 +6,8 @@ import { createEventStore } from './db/event-store';
 import { maintain } from './db/maintain';
 import { migrate } from './db/migrate';
 import { MIGRATIONS } from './db/migrations';
-import { createDb } from './db/pool';
 import { ConfigError } from './errors';
-import { openLocalDatabase } from './local/database';
+import { connectLocalDatabase } from './local/database';
 import { dirBatchStore } from './local/dir-batch-store';
 import { createLogger } from './logger';
 
@@ -38,11 +37,8 @@ async function main(): Promise<number> {
 
   const config = loadConfig(process.env, ['local', 'db', 'maintenance', 'logging']);
   const logger = createLogger(config.logging.level);
-  const database = await openLocalDatabase(
-    { databaseUrl: config.db.connectionString, dataDir: config.local.dataDir },
-    logger,
-  );
-  const db = createDb({ ...config.db, connectionString: database.connectionString }, logger);
+  const database = await connectLocalDatabase(config.db, config.local.dataDir, logger);
+  const { db } = database;
   try {
     await migrate(db, MIGRATIONS, logger);
     const events = createEventStore(db);
@@ -67,8 +63,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    await db.end();
-    await database.stop();
+    await database.close();
   }
 }
 

@@ -116,7 +116,7 @@ export class EnvReader {
 export type Target = 'aws' | 'local';
 
 /** The raw-batch bucket (AWS). Locally, batches live under `local.dataDir`. */
-export interface StorageConfig {
+interface StorageConfig {
   readonly bucket: string;
 }
 
@@ -128,7 +128,7 @@ export interface WebhookAuthConfig {
   readonly token?: string;
 }
 
-export interface WebhookConfig {
+interface WebhookConfig {
   readonly auth: WebhookAuthConfig;
   /** Upper bound for one webhook body, in bytes. */
   readonly maxBatchBytes: number;
@@ -140,7 +140,7 @@ export interface ApiAuthConfig {
   readonly apiKeys: readonly string[];
 }
 
-export interface ApiConfig {
+interface ApiConfig {
   readonly auth: ApiAuthConfig;
 }
 
@@ -169,13 +169,13 @@ export interface MaintenanceConfig {
   readonly intervalMs: number;
 }
 
-export interface LocalConfig {
+interface LocalConfig {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
 }
 
-export interface LoggingConfig {
+interface LoggingConfig {
   readonly level: LogLevel;
 }
 

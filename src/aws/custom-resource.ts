@@ -13,7 +13,7 @@ import type { Logger } from '../logger';
  * answered, SUCCESS or FAILED with the reason, and before Lambda's timeout (an unanswered custom resource
  * leaves the stack waiting until CloudFormation gives up, up to the resource's ServiceTimeout).
  */
-export type ResourceData = Record<string, string>;
+type ResourceData = Record<string, string>;
 
 export interface CustomResourceOptions {
   /** The physical id: stable, so an Update never looks like a replacement. */

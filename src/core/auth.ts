@@ -6,7 +6,7 @@ import { header } from './http';
 type Headers = Readonly<Record<string, string | undefined>>;
 
 /** Compares secrets in constant time (digests first, so the lengths leak nothing either). */
-export function safeEqual(given: string, expected: string): boolean {
+function safeEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

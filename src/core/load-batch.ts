@@ -19,7 +19,7 @@ export type LoadOutcome =
   | { readonly status: 'ignored' };
 
 /** A batch read and turned into rows, ready for the database (or found unreadable). */
-export type PreparedBatch =
+type PreparedBatch =
   | {
       readonly kind: 'rows';
       readonly key: string;
@@ -41,7 +41,7 @@ export type PreparedBatch =
  * The Node half of a load: read the object, decompress, parse, build rows (terms, compressed bodies).
  * Throws only on a store failure.
  */
-export async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): Promise<PreparedBatch> {
+async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): Promise<PreparedBatch> {
   const batchId = batchIdFromKey(key);
   if (batchId === undefined) return { kind: 'ignored', key };
   const started = performance.now();
@@ -70,7 +70,7 @@ export async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): 
 }
 
 /** The database half of a load: one transaction for the batch, or the rejection record. */
-export async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<LoadOutcome> {
+async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<LoadOutcome> {
   if (prepared.kind === 'ignored') {
     deps.logger.warn('object is not a raw batch; ignored', { key: prepared.key });
     return { status: 'ignored' };

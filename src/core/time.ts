@@ -1,5 +1,4 @@
 /** Time units and the two time formats every part of the service shares. */
-export const SECOND_MS = 1000;
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;

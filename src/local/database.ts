@@ -1,6 +1,8 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DbConfig } from '../config';
+import { createDb, type Db } from '../db/pool';
 import type { Logger } from '../logger';
 import { startEmbeddedPg } from './embedded-pg';
 
@@ -25,6 +27,27 @@ export async function openLocalDatabase(
   }
   const pg = await startEmbeddedPg(join(options.dataDir, 'pg'), logger);
   return { connectionString: pg.connectionString, embedded: true, stop: () => pg.stop() };
+}
+
+/**
+ * The service's (or the CLI's) database: the server of `openLocalDatabase` with a pool on it, configured
+ * by `config` (pool size, statement timeout, TLS). `close()` ends the pool, then stops the server.
+ */
+export async function connectLocalDatabase(
+  config: DbConfig,
+  dataDir: string,
+  logger: Logger,
+): Promise<{ readonly db: Db; readonly server: LocalDatabase; close(): Promise<void> }> {
+  const server = await openLocalDatabase({ databaseUrl: config.connectionString, dataDir }, logger);
+  const db = createDb({ ...config, connectionString: server.connectionString }, logger);
+  return {
+    db,
+    server,
+    async close() {
+      await db.end();
+      await server.stop();
+    },
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { access, link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { BatchStore, StoredObject } from '../core/ports';
+import { exists } from './files';
 
 /**
  * A BatchStore on the local file system. Keys map to paths under `root`. Writes go to a temporary file
@@ -68,13 +69,4 @@ export function dirBatchStore(root: string): BatchStore {
       }
     },
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

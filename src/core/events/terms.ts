@@ -41,7 +41,7 @@ function scalarText(value: unknown): string | undefined {
 }
 
 /** Cleans a value given in a query the same way stored values are cleaned. */
-export function cleanValue(value: string): string {
+function cleanValue(value: string): string {
   return value.replace(CONTROL, ' ');
 }
 

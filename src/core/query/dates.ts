@@ -45,7 +45,7 @@ export function parseQueryTime(value: string, name: string, timeZone = 'UTC'): n
 }
 
 /** Converts a wall-clock time (given as if it were UTC) in an IANA zone to the real UTC instant. */
-export function wallTimeToUtc(wall: number, timeZone: string): number {
+function wallTimeToUtc(wall: number, timeZone: string): number {
   if (timeZone === 'UTC') return wall;
   // The zone's offset at the guess, applied twice to settle around DST changes.
   let utc = wall - offsetMs(wall, timeZone);

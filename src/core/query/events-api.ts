@@ -40,7 +40,7 @@ const LIST_PARAMS: Readonly<Record<string, ListParam>> = {
 };
 
 /** Every Events API filter parameter, for docs and tests. */
-export const EVENTS_API_FILTER_PARAMS = ['events', ...Object.keys(LIST_PARAMS)] as const;
+const EVENTS_API_FILTER_PARAMS = ['events', ...Object.keys(LIST_PARAMS)] as const;
 
 export interface EventsApiSpec extends EventsSelection {
   readonly perPage: number;

@@ -34,7 +34,7 @@ const LIST_PARAMS: Readonly<Record<string, ListParam>> = {
   message_ids: { field: 'message', kind: 'exact' },
 };
 
-export const LEGACY_FILTER_PARAMS = ['events', ...Object.keys(LIST_PARAMS), 'reason'] as const;
+const LEGACY_FILTER_PARAMS = ['events', ...Object.keys(LIST_PARAMS), 'reason'] as const;
 
 export interface LegacySpec extends EventsSelection {
   readonly timezone: string;
@@ -72,7 +72,7 @@ export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
   return { from, to, timezone, page, perPage, filters, repeat: repeatedParams(params, LEGACY_FILTER_PARAMS) };
 }
 
-export interface LegacyLink {
+interface LegacyLink {
   href: string;
   rel: 'first' | 'previous' | 'next' | 'last';
 }

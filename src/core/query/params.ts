@@ -11,9 +11,9 @@ import { type Filter, splitList } from './filters';
  */
 
 /** SparkPost's URI limit for event searches (SPEC §1). */
-export const MAX_URI_LENGTH = 4096;
-export const DEFAULT_PER_PAGE = 1000;
-export const MAX_PER_PAGE = 10_000;
+const MAX_URI_LENGTH = 4096;
+const DEFAULT_PER_PAGE = 1000;
+const MAX_PER_PAGE = 10_000;
 
 export interface ListParam {
   readonly field: TermFieldName;
