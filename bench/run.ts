@@ -391,8 +391,10 @@ async function main(): Promise<void> {
       } else {
         // The waiting batches through the pipelined loader, as the local queue (`npm start`) runs it.
         const t = performance.now();
-        outcomes.push(...(await loadBatches(keys, loadDeps)));
+        const run = await loadBatches(keys, loadDeps);
         segment.ours.ms += performance.now() - t;
+        if (run.failed.length > 0 || run.notTried.length > 0) throw new Error('the loader failed');
+        outcomes.push(...run.done.map((done) => done.outcome));
       }
       oursCpu.stop();
       for (const outcome of outcomes) {

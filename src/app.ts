@@ -11,6 +11,7 @@ import {
   EVENTS_API_DOCUMENTATION_PATH,
   EVENTS_API_PATH,
   EVENTS_API_SAMPLES_PATH,
+  HEALTH_PATH,
   LEGACY_API_PATH,
   LEGACY_DOCUMENTATION_PATH,
   LEGACY_SAMPLES_PATH,
@@ -24,12 +25,28 @@ import type { Logger } from './logger';
 /** What the webhook routes need: where to store, who may post, and who to tell about a stored batch. */
 export interface WebhookAppDeps extends WebhookDeps {
   readonly auth: WebhookAuthConfig;
-  readonly onStored?: (key: string) => void;
+  /**
+   * Told the key of every batch answered 200, new or already stored: a redelivered batch may still be
+   * waiting to load (locally, the load queue takes it again; a loaded one it skips).
+   */
+  readonly onBatch?: (key: string) => void;
 }
 
-/** What the query routes need: the database reader, the clock, and who may query. */
+/** What `/health` says: 200 when everything is ready, 503 (same shape) while something is not. */
+export interface HealthReport {
+  readonly status: 'ok' | 'starting' | 'degraded';
+  readonly database: 'ready' | 'starting' | 'unavailable';
+  readonly loader?: {
+    readonly pending: number;
+    readonly retrying: number;
+    readonly waitingForDatabase: boolean;
+  };
+}
+
+/** What the query routes need: the database reader, the clock, who may query, and how healthy it is. */
 export interface QueryAppDeps extends SearchDeps {
   readonly auth: ApiAuthConfig;
+  readonly health?: () => Promise<HealthReport>;
 }
 
 /** Dependencies by the AWS function that serves the route (the local server has both). */
@@ -65,7 +82,7 @@ export const ROUTES: readonly Route[] = [
     access: 'webhook',
     async serve(request, deps) {
       const outcome = await receiveWebhook(request, deps);
-      if (outcome.status === 'stored') deps.onStored?.(outcome.key);
+      if (outcome.status !== 'ping') deps.onBatch?.(outcome.key);
       return ok({
         results:
           outcome.status === 'ping'
@@ -115,6 +132,16 @@ export const ROUTES: readonly Route[] = [
     path: LEGACY_SAMPLES_PATH,
     access: 'public',
     serve: (request) => ok(legacySamples(request.rawQuery)),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: HEALTH_PATH,
+    access: 'public',
+    async serve(_request, deps) {
+      const health: HealthReport = deps.health ? await deps.health() : { status: 'ok', database: 'ready' };
+      return jsonResponse(health.status === 'ok' ? 200 : 503, health);
+    },
   },
 ];
 

@@ -9,3 +9,5 @@ export const EVENTS_API_SAMPLES_PATH = `${EVENTS_API_PATH}/samples`;
 export const LEGACY_API_PATH = '/api/v1/message-events';
 export const LEGACY_DOCUMENTATION_PATH = `${LEGACY_API_PATH}/events/documentation`;
 export const LEGACY_SAMPLES_PATH = `${LEGACY_API_PATH}/events/samples`;
+/** Liveness and readiness: is the database ready, is the loader keeping up. */
+export const HEALTH_PATH = '/health';

@@ -32,6 +32,8 @@ export interface BatchLoad {
   readonly receivedAt: Date;
   readonly rows: readonly EventRow[];
   readonly skipped: number;
+  /** Why each event the loader already found it cannot store was refused (counted, not inserted). */
+  readonly rejected?: readonly string[];
 }
 
 export type LoadResult =
@@ -39,6 +41,8 @@ export type LoadResult =
       readonly status: 'loaded';
       readonly inserted: number;
       readonly duplicates: number;
+      /** Events not stored, by reason (the batch's own `rejected` plus those the database refused). */
+      readonly rejections: Readonly<Record<string, number>>;
       readonly partitionsCreated: readonly string[];
     }
   | { readonly status: 'already-loaded' };

@@ -1,4 +1,4 @@
-import { createApp, type QueryAppDeps } from '../app';
+import { createApp, type HealthReport, type QueryAppDeps } from '../app';
 import { resolveSecrets } from '../aws/secrets';
 import { loadConfig } from '../config';
 import { createEventReader } from '../db/event-reader';
@@ -18,7 +18,16 @@ export const handler = httpHandler(
   once(async () => {
     const env = await resolveSecrets(process.env, CONFIG.secrets, secretReader());
     const { db, api } = loadConfig(env, CONFIG.sections, { target: 'aws' });
-    const reader = createEventReader(await lambdaDb(db));
-    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth } });
+    const database = await lambdaDb(db);
+    const health = async (): Promise<HealthReport> => {
+      try {
+        await database.query('SELECT 1');
+        return { status: 'ok', database: 'ready' };
+      } catch {
+        return { status: 'degraded', database: 'unavailable' };
+      }
+    };
+    const reader = createEventReader(database);
+    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth, health } });
   }),
 );

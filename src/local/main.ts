@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../config';
-import { EVENTS_API_PATH, WEBHOOK_PATH } from '../core/paths';
+import { describe } from '../core/load-batch';
+import { EVENTS_API_PATH, HEALTH_PATH, WEBHOOK_PATH } from '../core/paths';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
-import { LOCAL_SECTIONS, type LocalServiceConfig, startLocalService } from './service';
+import { LOCAL_SECTIONS, type LocalService, type LocalServiceConfig, startLocalService } from './service';
 
 /**
  * `npm start`: the whole pipeline on one machine. Configuration comes from the environment and an
@@ -25,29 +27,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logging.level);
 
   const service = await startLocalService(config, logger);
-  const { webhookAuth, apiAuth } = service;
-  const lines = [
-    '',
-    `sparkpost-event-db is running (${service.usingEmbeddedPg ? 'embedded PostgreSQL' : 'DATABASE_URL'}, data in ${config.local.dataDir})`,
-    '',
-    `  Webhook target:  POST ${service.url}${WEBHOOK_PATH}`,
-    webhookAuth.disabled
-      ? '                   authentication disabled (AUTH_DISABLED)'
-      : webhookAuth.basic
-        ? `                   Basic auth  user: ${webhookAuth.basic.username}  password: ${webhookAuth.basic.password}`
-        : '                   token auth (WEBHOOK_TOKEN)',
-    `  Events API:      GET  ${service.url}${EVENTS_API_PATH}`,
-    apiAuth.disabled
-      ? '                   authentication disabled (AUTH_DISABLED)'
-      : `                   header  Authorization: ${apiAuth.apiKeys[0]}`,
-    '',
-    service.credentialsCreated
-      ? `  (generated credentials saved in ${config.local.dataDir}/credentials.json)\n`
-      : '',
-    'Ctrl-C stops it.',
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // The webhook already answers; give the database a moment so that the banner can say it is ready.
+  await Promise.race([service.ready, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  process.stdout.write(`${banner(service, config).join('\n')}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -58,7 +40,7 @@ async function main(): Promise<void> {
       await service.stop();
       process.exit(0);
     } catch (error) {
-      logger.error('stop failed', { error: (error as Error).message });
+      logger.error('stop failed', { error: describe(error) });
       process.exit(1);
     }
   };
@@ -66,7 +48,41 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** What to tell the user: where things are, and credentials only when they were just generated. */
+function banner(service: LocalService, config: LocalServiceConfig): string[] {
+  const { webhookAuth, apiAuth, credentialsCreated } = service;
+  const credentialsFile = join(config.local.dataDir, 'credentials.json');
+  const database = service.database();
+  const show = (secret: string) =>
+    credentialsCreated ? secret : `(in ${credentialsFile} or your environment)`;
+  const webhookLine = webhookAuth.disabled
+    ? '                   authentication disabled (AUTH_DISABLED)'
+    : webhookAuth.basic
+      ? `                   Basic auth  user: ${webhookAuth.basic.username}  password: ${show(webhookAuth.basic.password)}`
+      : '                   token auth (WEBHOOK_TOKEN)';
+  const apiLine = apiAuth.disabled
+    ? '                   authentication disabled (AUTH_DISABLED)'
+    : `                   header  Authorization: ${show(apiAuth.apiKeys[0] ?? '')}`;
+  return [
+    '',
+    `sparkpost-event-db is running (data in ${config.local.dataDir})`,
+    database
+      ? `  Database:        ready (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`
+      : '  Database:        not reachable yet: batches are stored and load once it is (see the log, or /health)',
+    '',
+    `  Webhook target:  POST ${service.url}${WEBHOOK_PATH}`,
+    webhookLine,
+    `  Events API:      GET  ${service.url}${EVENTS_API_PATH}`,
+    apiLine,
+    `  Health:          GET  ${service.url}${HEALTH_PATH}`,
+    '',
+    credentialsCreated ? `  (generated credentials saved in ${credentialsFile})\n` : '',
+    'Ctrl-C stops it.',
+    '',
+  ];
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`failed to start: ${describe(error)}\n`);
   process.exit(1);
 });

@@ -1,23 +1,32 @@
+import { chmod, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createApp } from '../app';
+import { createApp, type HealthReport } from '../app';
 import type { ApiAuthConfig, Config, WebhookAuthConfig } from '../config';
+import { BATCH_PREFIX } from '../core/batch-key';
+import { describe } from '../core/load-batch';
+import type { EventReader } from '../core/ports';
 import { createEventReader } from '../db/event-reader';
 import { createEventStore } from '../db/event-store';
 import { maintain } from '../db/maintain';
 import { migrate } from '../db/migrate';
 import { MIGRATIONS } from '../db/migrations';
-import type { Db } from '../db/pool';
+import { createDb, type Db } from '../db/pool';
+import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { loadOrCreateCredentials } from './credentials';
-import { connectLocalDatabase } from './database';
-import { dirBatchStore } from './dir-batch-store';
+import { type LocalDatabase, openLocalDatabase } from './database';
+import { dirBatchStore, prepareBatchFolder } from './dir-batch-store';
 import { createLoadQueue, type LoadQueue } from './load-queue';
 import { createHttpServer } from './server';
 
 /** The configuration sections `npm start` reads (config.ts). */
 export const LOCAL_SECTIONS = ['local', 'webhook', 'api', 'db', 'maintenance', 'logging'] as const;
 export type LocalServiceConfig = Pick<Config, (typeof LOCAL_SECTIONS)[number]>;
+
+/** The loader's own connections: queries can never take them (its statements may run long). */
+const LOADER_CONNECTIONS = 2;
+const LOADER_STATEMENT_TIMEOUT_MS = 10 * 60_000;
 
 export interface LocalService {
   /** e.g. http://127.0.0.1:3000 */
@@ -26,42 +35,58 @@ export interface LocalService {
   readonly apiAuth: ApiAuthConfig;
   /** True when credentials were generated on this start (print them). */
   readonly credentialsCreated: boolean;
-  readonly usingEmbeddedPg: boolean;
+  /** Resolves once the database is reachable and migrated (the webhook answers before that). */
+  readonly ready: Promise<void>;
+  /** Where the database is; undefined until it is ready. */
+  database(): Pick<LocalDatabase, 'embedded'> | undefined;
+  /** The query connections (throws until `ready`). */
   readonly db: Db;
   readonly loads: LoadQueue;
+  health(): Promise<HealthReport>;
   stop(): Promise<void>;
 }
 
+interface Database {
+  readonly server: LocalDatabase;
+  readonly queryDb: Db;
+  readonly loaderDb: Db;
+}
+
 /**
- * Starts everything `npm start` runs: PostgreSQL (embedded unless DATABASE_URL), migrations, the local
- * batch folder, the in-process loader (plus a scan for batches stored but not loaded), the maintenance
- * timer and the HTTP server.
+ * Starts everything `npm start` runs. The webhook listens first and stores batches whatever the state of
+ * the database; PostgreSQL (embedded unless DATABASE_URL) and its migrations are brought up in the
+ * background, and tried again until they succeed. Then the loader, the scan for batches stored but not
+ * loaded, and the maintenance timer start.
  */
 export async function startLocalService(config: LocalServiceConfig, logger: Logger): Promise<LocalService> {
+  const { dataDir } = config.local;
+  await makePrivate(dataDir);
   const { webhookAuth, apiAuth, credentialsCreated } = await withGeneratedCredentials(config);
+  if (webhookAuth.disabled)
+    logger.warn('webhook authentication is off (AUTH_DISABLED): anyone can post batches');
+  if (apiAuth.disabled) logger.warn('query authentication is off (AUTH_DISABLED): anyone can read events');
+  const { removed } = await prepareBatchFolder(dataDir, BATCH_PREFIX);
+  if (removed > 0) logger.info('removed temporary files of unfinished writes', { removed });
+  const store = dirBatchStore(dataDir);
 
-  const database = await connectLocalDatabase(config.db, config.local.dataDir, logger);
-  const { db } = database;
-  try {
-    await migrate(db, MIGRATIONS, logger);
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  const database = bringUpDatabase(config, logger);
+  const loads = createLoadQueue({
+    store,
+    logger,
+    events: database.ready.then(({ loaderDb }) => createEventStore(loaderDb)),
+  });
 
-  const store = dirBatchStore(config.local.dataDir);
-  const loads = createLoadQueue({ store, events: createEventStore(db), logger });
-  const runMaintenance = () =>
-    maintain(db, { ...config.maintenance, now: Date.now() }, logger).catch((error: unknown) =>
-      logger.error('maintenance failed', { error: (error as Error).message }),
-    );
-  await runMaintenance();
-  const timer = setInterval(() => {
-    void runMaintenance();
-    void loads.scan();
-  }, config.maintenance.intervalMs);
-  timer.unref();
-
+  const reader = (): EventReader => {
+    const current = database.current();
+    if (!current) throw new UnavailableError('The database is starting; retry shortly');
+    return createEventReader(current.queryDb);
+  };
+  const health = async (): Promise<HealthReport> => {
+    const state = database.state();
+    const { pending, retrying, waitingForDatabase } = loads.stats();
+    const status = state !== 'ready' ? 'starting' : waitingForDatabase ? 'degraded' : 'ok';
+    return { status, database: state, loader: { pending, retrying, waitingForDatabase } };
+  };
   const app = createApp({
     logger,
     webhook: {
@@ -69,36 +94,162 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
       auth: webhookAuth,
       maxBatchBytes: config.webhook.maxBatchBytes,
       logger,
-      onStored: (key) => void loads.load(key),
+      onBatch: (key) => loads.add(key),
     },
-    query: { reader: createEventReader(db), now: Date.now, auth: apiAuth },
+    query: {
+      reader: { rows: (query) => reader().rows(query), count: (query) => reader().count(query) },
+      now: Date.now,
+      auth: apiAuth,
+      health,
+    },
   });
   const server = createHttpServer(app, { maxBodyBytes: config.webhook.maxBatchBytes, logger });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(config.local.port, config.local.host, () => resolveListen());
-  });
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(config.local.port, config.local.host, () => resolveListen());
+    });
+  } catch (error) {
+    await loads.stop();
+    await database.stop();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
-  void loads.scan();
+  let timer: NodeJS.Timeout | undefined;
+  const ready = database.ready.then(async ({ loaderDb }) => {
+    const runMaintenance = () =>
+      maintain(loaderDb, { ...config.maintenance, now: Date.now() }, logger).catch((error: unknown) =>
+        logger.error('maintenance failed', { error: describe(error) }),
+      );
+    await runMaintenance();
+    loads.scan();
+    // A safety net only: stored batches are loaded as they arrive, and retried within seconds.
+    timer = setInterval(() => {
+      void runMaintenance();
+      loads.scan();
+    }, config.maintenance.intervalMs);
+    timer.unref();
+  });
 
   return {
     url: `http://${host}:${address.port}`,
     webhookAuth,
     apiAuth,
     credentialsCreated,
-    usingEmbeddedPg: database.server.embedded,
-    db,
+    ready,
+    database: () => database.current()?.server,
+    get db() {
+      const current = database.current();
+      if (!current) throw new Error('the database is not ready yet (await service.ready)');
+      return current.queryDb;
+    },
     loads,
+    health,
     async stop() {
       clearInterval(timer);
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       server.closeAllConnections();
-      await loads.idle();
-      await database.close();
+      // The slice of batches in progress finishes; the rest stays stored for the next start.
+      await loads.stop();
+      await database.stop();
     },
   };
+}
+
+/**
+ * The database, brought up in the background and retried (1 s, doubling to 30 s) until it works:
+ * the embedded PostgreSQL or DATABASE_URL's server, two pools (queries, loader), the migrations.
+ * `ready` resolves once, when all of that succeeded; it never rejects.
+ */
+function bringUpDatabase(config: LocalServiceConfig, logger: Logger) {
+  let state: 'starting' | 'ready' | 'unavailable' = 'starting';
+  let current: Database | undefined;
+  let server: LocalDatabase | undefined;
+  let stopped = false;
+  let cancelWait: (() => void) | undefined;
+  let inFlight: Promise<Database> | undefined;
+
+  const attempt = async (): Promise<Database> => {
+    server ??= await openLocalDatabase(
+      { databaseUrl: config.db.connectionString, dataDir: config.local.dataDir },
+      logger,
+    );
+    const queryDb = createDb({ ...config.db, connectionString: server.connectionString }, logger);
+    const loaderDb = createDb(
+      {
+        ...config.db,
+        connectionString: server.connectionString,
+        poolMax: LOADER_CONNECTIONS,
+        statementTimeoutMs: LOADER_STATEMENT_TIMEOUT_MS,
+      },
+      logger,
+    );
+    try {
+      await migrate(loaderDb, MIGRATIONS, logger);
+      return { server, queryDb, loaderDb };
+    } catch (error) {
+      await Promise.all([queryDb.end(), loaderDb.end()]);
+      throw error;
+    }
+  };
+
+  const ready = new Promise<Database>((resolveReady) => {
+    void (async () => {
+      for (let failures = 0; !stopped; ) {
+        try {
+          inFlight = attempt();
+          current = await inFlight;
+          state = 'ready';
+          logger.info('database ready', { embedded: current.server.embedded });
+          resolveReady(current);
+          return;
+        } catch (error) {
+          if (stopped) return;
+          failures += 1;
+          state = 'unavailable';
+          const retryInMs = Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+          // The webhook goes on storing batches; they load once the database is here.
+          logger.error('database not ready; retrying', {
+            error: describe(error),
+            attempt: failures,
+            retryInMs,
+          });
+          await new Promise<void>((resolveWait) => {
+            const timer = setTimeout(resolveWait, retryInMs);
+            cancelWait = () => {
+              clearTimeout(timer);
+              resolveWait();
+            };
+          });
+        }
+      }
+    })();
+  });
+
+  return {
+    ready,
+    state: () => state,
+    current: () => current,
+    async stop() {
+      stopped = true;
+      cancelWait?.();
+      await inFlight?.catch(() => undefined);
+      if (current) await Promise.all([current.queryDb.end(), current.loaderDb.end()]);
+      await server?.stop();
+    },
+  };
+}
+
+/**
+ * DATA_DIR holds raw batches (addresses) and credentials: no other user may read it. As root, the
+ * embedded PostgreSQL runs as `postgres` and must pass through it to its own folder (pg/, which it owns,
+ * mode 0700): then other users may traverse but not list or read it (0711).
+ */
+async function makePrivate(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, process.getuid?.() === 0 ? 0o711 : 0o700);
 }
 
 /** Fills in webhook and API credentials the environment leaves unset with generated ones. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { LOCAL_SECTIONS, type LocalService, startLocalService } from '../../src/local/service';
-import { silentLogger } from '../../src/logger';
+import { type Logger, silentLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from './database';
 
 export const WEBHOOK_USER = 'sparkpost';
@@ -30,8 +30,14 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-/** The local service as `npm start` runs it, on a free port, with its own database and data folder. */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+/**
+ * The local service as `npm start` runs it, on a free port, with its own database and data folder. It
+ * resolves once the database is ready, unless `waitForDatabase` is false (the webhook answers earlier).
+ */
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: { readonly waitForDatabase?: boolean; readonly logger?: Logger } = {},
+): Promise<TestService> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-data-'));
   const config = loadConfig(
@@ -46,11 +52,14 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     },
     LOCAL_SECTIONS,
   );
-  const service = await startLocalService(config, silentLogger).catch(async (error: unknown) => {
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  });
+  const service = await startLocalService(config, options.logger ?? silentLogger).catch(
+    async (error: unknown) => {
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
+    },
+  );
+  if (options.waitForDatabase !== false) await service.ready;
   return {
     service,
     database,

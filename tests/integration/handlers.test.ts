@@ -62,6 +62,7 @@ describe('Lambda handlers with the events/ samples', () => {
     const [outcome] = await load(s3Event);
     expect(outcome).toEqual({
       status: 'loaded',
+      rejections: {},
       inserted: 5,
       duplicates: 0,
       partitionsCreated: ['2017-05-30'],

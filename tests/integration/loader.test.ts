@@ -86,7 +86,10 @@ describe('loadBatch', () => {
   });
 
   it('ignores objects that are not raw batches', async () => {
-    expect(await loadBatch('other/thing.txt', deps())).toEqual({ status: 'ignored' });
+    expect(await loadBatch('other/thing.txt', deps())).toEqual({
+      status: 'ignored',
+      reason: 'not a raw batch key',
+    });
   });
 });
 
@@ -94,8 +97,8 @@ describe('loadPending', () => {
   it('loads every stored batch the database does not know yet, and only those', async () => {
     await put('pending-1', makeBatch(3, Date.UTC(2025, 2, 1), 'pending-1-'));
     await put('pending-2', makeBatch(3, Date.UTC(2025, 2, 1), 'pending-2-'));
-    expect(await loadPending(deps())).toBe(2);
-    expect(await loadPending(deps())).toBe(0);
+    expect(await loadPending(deps())).toMatchObject({ loaded: 2, failed: [], notTried: 0 });
+    expect(await loadPending(deps())).toMatchObject({ loaded: 0, failed: [], notTried: 0 });
   });
 });
 

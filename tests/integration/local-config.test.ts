@@ -1,3 +1,4 @@
+import { recordingLogger, waitFor } from '../helpers/logs';
 import { json, startTestService } from '../helpers/service';
 
 /**
@@ -18,6 +19,18 @@ describe('local mode honours the database settings', () => {
   });
 
   it('PG_SSL=true makes it connect over TLS with certificate checks (refused by a server without a trusted certificate)', async () => {
-    await expect(startTestService({ PG_SSL: 'true' })).rejects.toThrow(/SSL|certificate|self[- ]signed/i);
+    const log = recordingLogger();
+    const test = await startTestService({ PG_SSL: 'true' }, { waitForDatabase: false, logger: log });
+    try {
+      await waitFor(() => log.lines.some((line) => line.message === 'database not ready; retrying'));
+      const failure = log.lines.find((line) => line.message === 'database not ready; retrying');
+      expect(String(failure?.error)).toMatch(/SSL|certificate|self[- ]signed/i);
+      expect(await json(await test.get('/health'))).toMatchObject({
+        status: 'starting',
+        database: 'unavailable',
+      });
+    } finally {
+      await test.stop();
+    }
   });
 });

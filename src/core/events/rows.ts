@@ -29,6 +29,8 @@ export interface ParsedBatch {
   readonly skipped: number;
   /** Events whose `timestamp` could not be read; they were given the batch's arrival time. */
   readonly timestampFallbacks: number;
+  /** Why each event that cannot be stored was refused (see rowOf); the rest of the batch is stored. */
+  readonly rejected: string[];
 }
 
 /** The category and flat event inside one element, or undefined when the element holds no event. */
@@ -43,35 +45,93 @@ export function unwrap(element: unknown): { category: string; event: JsonObject 
 }
 
 /**
- * Turns a parsed batch into rows. `fallbackTs` (the batch's arrival time) places events whose timestamp
- * is missing or unreadable, so that they are kept rather than dropped.
+ * SparkPost events nest a few levels (geo_ip, rcpt_meta); deeper elements are refused, so that encoding
+ * them (JSON.stringify, which recurses) can never overflow the stack.
  */
-export function rowsOfBatch(batch: readonly unknown[], fallbackTs: number): ParsedBatch {
-  const rows: EventRow[] = [];
-  let skipped = 0;
-  let timestampFallbacks = 0;
-  for (const element of batch) {
-    const unwrapped = unwrap(element);
-    if (!unwrapped) {
-      skipped += 1;
-      continue;
-    }
-    const { category, event } = unwrapped;
-    let ts = parseEventTimestamp(event.timestamp);
-    if (ts === undefined) {
-      ts = fallbackTs;
-      timestampFallbacks += 1;
-    }
-    rows.push({
-      ts,
-      eventId: textOf(event.event_id) ?? derivedEventId(element),
-      type: textOf(event.type) ?? category,
-      terms: termsOf(event),
-      reason: textOf(event.reason) ?? null,
-      body: encodeEvent(element),
-    });
+export const MAX_NESTING = 64;
+/** Text kept in the `event_id` and `type` columns (their unique index refuses long entries). */
+export const MAX_KEY_CHARS = 200;
+
+/** What became of one batch element. */
+export type ElementOutcome =
+  | { readonly kind: 'row'; readonly row: EventRow; readonly timestampFallback: boolean }
+  | { readonly kind: 'skipped' }
+  | { readonly kind: 'rejected'; readonly reason: string };
+
+/**
+ * One batch element → its row. `fallbackTs` (the batch's arrival time) places an event whose timestamp
+ * is missing or unreadable, so that it is kept rather than dropped. Never throws: an event that cannot be
+ * stored is rejected with the reason, and the rest of its batch loads.
+ */
+export function rowOf(element: unknown, fallbackTs: number): ElementOutcome {
+  const unwrapped = unwrap(element);
+  if (!unwrapped) return { kind: 'skipped' };
+  if (nestingExceeds(element, MAX_NESTING)) {
+    return { kind: 'rejected', reason: `nested deeper than ${MAX_NESTING} levels` };
   }
-  return { rows, skipped, timestampFallbacks };
+  try {
+    const { category, event } = unwrapped;
+    const parsedTs = parseEventTimestamp(event.timestamp);
+    return {
+      kind: 'row',
+      timestampFallback: parsedTs === undefined,
+      row: {
+        ts: parsedTs ?? fallbackTs,
+        eventId: boundedKey(textOf(event.event_id) ?? derivedEventId(element)),
+        type: boundedKey(textOf(event.type) ?? category),
+        terms: termsOf(event),
+        reason: textOf(event.reason) ?? null,
+        body: encodeEvent(element),
+      },
+    };
+  } catch (error) {
+    // No known input gets here; if one does, it costs that event, not its batch.
+    return { kind: 'rejected', reason: `unreadable event: ${(error as Error).message}`.slice(0, 200) };
+  }
+}
+
+/** Turns a parsed batch into rows (see rowOf); the loader does the same in slices (load-batch.ts). */
+export function rowsOfBatch(batch: readonly unknown[], fallbackTs: number): ParsedBatch {
+  const parsed = emptyParsedBatch();
+  for (const element of batch) addOutcome(parsed, rowOf(element, fallbackTs));
+  return parsed;
+}
+
+export function emptyParsedBatch(): ParsedBatch & { skipped: number; timestampFallbacks: number } {
+  return { rows: [], skipped: 0, timestampFallbacks: 0, rejected: [] };
+}
+
+export function addOutcome(
+  parsed: ParsedBatch & { skipped: number; timestampFallbacks: number },
+  outcome: ElementOutcome,
+): void {
+  if (outcome.kind === 'skipped') parsed.skipped += 1;
+  else if (outcome.kind === 'rejected') parsed.rejected.push(outcome.reason);
+  else {
+    parsed.rows.push(outcome.row);
+    if (outcome.timestampFallback) parsed.timestampFallbacks += 1;
+  }
+}
+
+/** Whether any value inside `value` is nested deeper than `limit` levels (walked without recursion). */
+function nestingExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** A key column's text, bounded: a longer one is replaced by its hash (the body keeps it whole). */
+export function boundedKey(text: string): string {
+  return text.length > MAX_KEY_CHARS
+    ? `sha256:${createHash('sha256').update(`long:${text}`).digest('hex').slice(0, 40)}`
+    : text;
 }
 
 /** A string or number field as text for a PostgreSQL column (which cannot hold NUL); undefined if empty. */

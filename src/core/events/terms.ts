@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Search terms: every field either query API filters on is reduced to short prefixed strings kept in one
  * `terms text[]` column with one GIN index, which serves every equality and keyword filter at once
@@ -8,8 +10,18 @@
  *   `<prefix>~ <k1> <k2> ` all keywords of a multi-keyword value in order, for phrase checks
  *
  * The same functions build the stored terms (loader) and the looked-up terms (queries), so the two
- * cannot drift apart.
+ * cannot drift apart. Terms are bounded, because PostgreSQL refuses an index entry over ~2.7 KB (and with
+ * it the whole insert): a long exact value is indexed by its hash (`<prefix>#<sha256>`), a keyword by its
+ * first MAX_KEYWORD_CHARS characters, and a phrase by as many of its first keywords as fit in
+ * MAX_PHRASE_BYTES. Values themselves are always returned whole: only their index entry is bounded.
  */
+
+/** Exact values longer than this (UTF-8 bytes) are indexed by their hash. */
+export const MAX_EXACT_BYTES = 256;
+/** Keywords are indexed (and looked up) by at most this many characters. */
+export const MAX_KEYWORD_CHARS = 100;
+/** A phrase term holds the value's first keywords up to this many bytes. */
+export const MAX_PHRASE_BYTES = 1024;
 
 /** How a field's value is indexed. */
 export interface TermField {
@@ -88,7 +100,11 @@ export type TermFieldName = keyof typeof TERM_FIELDS;
 /** Splits a value into SparkPost keywords (lower-cased; matching is case-insensitive). */
 export function keywordsOf(value: string, kind: 'text' | 'domain'): string[] {
   const separators = kind === 'domain' ? /[\s_.-]+/u : /[\s_-]+/u;
-  return cleanValue(value).toLowerCase().split(separators).filter(Boolean);
+  return cleanValue(value)
+    .toLowerCase()
+    .split(separators)
+    .filter(Boolean)
+    .map((keyword) => (keyword.length > MAX_KEYWORD_CHARS ? [...keyword].slice(0, MAX_KEYWORD_CHARS).join('') : keyword));
 }
 
 /** Normalises an exact value; undefined when it cannot be normalised (e.g. a non-integer class). */
@@ -104,15 +120,27 @@ export function exactValue(raw: string, mode: 'as-is' | 'lower' | 'integer'): st
 
 export function exactTerm(field: TermField, value: string): string | undefined {
   const normalised = field.exact ? exactValue(value, field.exact) : undefined;
-  return normalised === undefined ? undefined : `${field.prefix}=${normalised}`;
+  if (normalised === undefined) return undefined;
+  return Buffer.byteLength(normalised) > MAX_EXACT_BYTES
+    ? `${field.prefix}#${createHash('sha256').update(normalised).digest('hex')}`
+    : `${field.prefix}=${normalised}`;
 }
 
 export function keywordTerm(field: TermField, keyword: string): string {
   return `${field.prefix}:${keyword}`;
 }
 
+/** The phrase term of a run of keywords: `<prefix>~ k1 k2 … kn `, cut after the last keyword that fits. */
 export function phraseTerm(field: TermField, keywords: readonly string[]): string {
-  return `${field.prefix}~ ${keywords.join(' ')} `;
+  let phrase = `${field.prefix}~ `;
+  let bytes = Buffer.byteLength(phrase);
+  for (const keyword of keywords) {
+    const size = Buffer.byteLength(keyword) + 1;
+    if (bytes + size > MAX_PHRASE_BYTES) break;
+    phrase += `${keyword} `;
+    bytes += size;
+  }
+  return phrase;
 }
 
 /** Every term of one flat event, without duplicates. */
