@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
-import { loadBatch, loadPending } from './core/load-batch';
+import { describe, loadBatch, loadPending } from './core/load-batch';
 import { createEventStore } from './db/event-store';
 import { maintain } from './db/maintain';
 import { migrate } from './db/migrate';
@@ -49,9 +49,15 @@ async function main(): Promise<number> {
         break;
       case 'replay': {
         if (values.all) await events.forgetBatches();
-        const loaded = await loadPending(deps);
-        process.stdout.write(`${loaded} batch(es) loaded\n`);
-        break;
+        const report = await loadPending(deps);
+        process.stdout.write(
+          `${report.loaded} batch(es) loaded, ${report.rejected} rejected, ${report.rejectedEvents} event(s) not stored\n`,
+        );
+        for (const { key, error } of report.failed) process.stdout.write(`  failed: ${key}: ${error}\n`);
+        if (report.notTried > 0) {
+          process.stdout.write(`${report.notTried} batch(es) not tried: the database became unavailable\n`);
+        }
+        return report.failed.length > 0 || report.notTried > 0 ? 1 : 0;
       }
       case 'load':
         if (!argument) {
@@ -70,7 +76,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : (error as Error).stack}\n`);
+    process.stderr.write(`${error instanceof ConfigError ? error.message : describe(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { batchObjectKey } from '../../src/core/batch-key';
 import { rowsOfBatch } from '../../src/core/events/rows';
 import { DAY_MS, HOUR_MS } from '../../src/core/time';
 import { createEventStore, MAX_DAYS_PER_BATCH } from '../../src/db/event-store';
+import { dirBatchStore } from '../../src/local/dir-batch-store';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { makeBatch, makeEvent } from '../helpers/make-events';
 import { json, startTestService, type TestService } from '../helpers/service';
@@ -181,5 +184,19 @@ describe('one poison batch among 300 good ones, all posted at once', () => {
     );
     expect(loaded.rows[0]).toEqual({ batches: 301, events: 3001 });
     expect(await batchRecord('crowd-poison')).toMatchObject({ inserted_count: 1, rejected_count: 1 });
+  });
+});
+
+describe('a redelivered batch that is stored but not loaded yet', () => {
+  it('is queued again by the redelivery (no waiting for the periodic scan)', async () => {
+    const body = JSON.stringify(makeBatch(7, now - 5 * HOUR_MS, 'redelivered-'));
+    // Stored behind the running service's back, as a write whose load was lost would leave it.
+    await dirBatchStore(t.dataDir).putIfAbsent(batchObjectKey('redelivered'), gzipSync(body));
+    await t.loaded();
+    expect(await batchRecord('redelivered')).toBeUndefined();
+    const response = await t.postBatch(body, { batchId: 'redelivered' });
+    expect(await json(response)).toEqual({ results: { batch_id: 'redelivered', stored: false } });
+    await t.loaded();
+    expect(await batchRecord('redelivered')).toMatchObject({ status: 'loaded', inserted_count: 7 });
   });
 });
