@@ -32,8 +32,21 @@ export interface DbCredentials {
   invalidate(): void;
 }
 
-/** SQLSTATE classes that mean "the database is not reachable right now", not "your query is wrong". */
+/**
+ * SQLSTATEs that mean "the database cannot serve this right now", not "your query is wrong": connection
+ * (08), resources (53), shutdown (57P0x). 57014 query_canceled (the statement timeout) is one too: the
+ * query may well succeed later (503, retried by SparkPost's clients and by the loader).
+ */
 const UNAVAILABLE = /^(08|53|57P0)/;
+const QUERY_CANCELED = '57014';
+/** What pg rejects a query with when its client-side `query_timeout` passes without an answer. */
+const CLIENT_TIMEOUT = 'Query read timeout';
+/**
+ * How much longer than the server's statement timeout the client waits: enough for the server's own
+ * cancellation to arrive first, so the client-side timeout only fires when the server cannot answer.
+ */
+const clientTimeoutMs = (statementTimeoutMs: number) =>
+  statementTimeoutMs + Math.max(1000, Math.round(statementTimeoutMs / 10));
 /** SQLSTATE 23514 check_violation: a row outside every partition's range (e.g. a partition dropped). */
 export const CHECK_VIOLATION = '23514';
 /** SQLSTATE 28P01 invalid_password: the password changed (rotation) since it was read. */
@@ -62,7 +75,14 @@ export function createDb(
     max: config.poolMax,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
-    ...(config.statementTimeoutMs > 0 ? { statement_timeout: config.statementTimeoutMs } : {}),
+    // The server cancels a statement after statement_timeout; a frozen or partitioned server cannot, and
+    // the client then gives up on its own a little later (only when a statement timeout is configured).
+    ...(config.statementTimeoutMs > 0
+      ? {
+          statement_timeout: config.statementTimeoutMs,
+          query_timeout: clientTimeoutMs(config.statementTimeoutMs),
+        }
+      : {}),
     ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
     application_name: 'sparkpost-event-db',
   });
@@ -81,6 +101,14 @@ export function createDb(
     }
   };
 
+  /**
+   * Clients whose query timed out on the client side: the server may still be running it (or be frozen),
+   * so the connection is closed instead of going back to the pool, where the next query would wait behind
+   * the stuck one.
+   */
+  const stuck = new WeakSet<pg.PoolClient>();
+  const release = (client: pg.PoolClient) => client.release(stuck.has(client));
+
   const run = async <R extends pg.QueryResultRow>(
     client: pg.Pool | pg.PoolClient,
     text: string,
@@ -93,6 +121,7 @@ export function createDb(
       rows = result.rowCount;
       return result;
     } catch (error) {
+      if (client !== pool && isClientTimeout(error)) stuck.add(client as pg.PoolClient);
       throw translate(error);
     } finally {
       logger.debug('sql', { sql: text.slice(0, 300), ms: Math.round(performance.now() - started), rows });
@@ -118,10 +147,12 @@ export function createDb(
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        if (isClientTimeout(error)) stuck.add(client);
+        // A stuck connection would not answer ROLLBACK either; closing it rolls back on the server.
+        if (!stuck.has(client)) await client.query('ROLLBACK').catch(() => undefined);
         throw translate(error);
       } finally {
-        client.release();
+        release(client);
       }
     },
     async withClient(work) {
@@ -129,18 +160,28 @@ export function createDb(
       try {
         return await work({ query: (text, values) => run(client, text, values) });
       } finally {
-        client.release();
+        release(client);
       }
     },
     end: () => pool.end(),
   };
 }
 
+function isClientTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === CLIENT_TIMEOUT;
+}
+
 function translate(error: unknown): unknown {
   if (error instanceof UnavailableError) return error;
   const code = (error as { code?: unknown }).code;
+  if (code === QUERY_CANCELED) {
+    return new UnavailableError('The query was cancelled (statement timeout)', { cause: error });
+  }
   if (typeof code === 'string' && UNAVAILABLE.test(code)) {
     return new UnavailableError('The database is unavailable', { cause: error });
+  }
+  if (isClientTimeout(error)) {
+    return new UnavailableError('The database did not answer in time', { cause: error });
   }
   if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)$/.test(code)) {
     return new UnavailableError('The database is unreachable', { cause: error });

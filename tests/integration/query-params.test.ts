@@ -1,3 +1,7 @@
+import type { StoredRow } from '../../src/core/ports';
+import { parseEventsApiQuery } from '../../src/core/query/events-api';
+import { buildPageQuery } from '../../src/core/query/sql';
+import { createEventReader } from '../../src/db/event-reader';
 import { type Element, fixture, inner } from '../helpers/fixtures';
 import { EVENTS_API_RULES, expectedEvents, LEGACY_RULES } from '../helpers/oracle';
 import { type FlatEvent, SEED_FROM, SEED_TO, SEED_WINDOW, seedElements, seedEvents } from '../helpers/seed';
@@ -240,6 +244,38 @@ describe('legacy Message Events API: the old parameter names', () => {
   });
 });
 
+describe('page plans', () => {
+  const selections: Array<[string, string]> = [
+    ['every message event', ''],
+    ['campaigns=friday,newsletter', 'campaigns=friday,newsletter'],
+    ['recipients=c@gmail.com', 'recipients=c@gmail.com'],
+    ['subjects=black friday', 'subjects=black friday'],
+  ];
+
+  it.each(selections)(
+    '%s: the fenced and the ordered plan read the same rows, after a cursor and at an offset',
+    async (_name, filter) => {
+      const reader = createEventReader(t.service.db);
+      const spec = parseEventsApiQuery(`${SEED_WINDOW}&${filter}`, SEED_TO);
+      const all = await reader.rows(buildPageQuery(spec, 10_000));
+      expect(all.length).toBeGreaterThan(3);
+      const middle = all[Math.floor(all.length / 2)] as StoredRow;
+      const after = { ts: middle.ts, eventId: middle.eventId, type: middle.type };
+      for (const [limit, cursor, offset] of [
+        [10_000, undefined, 0],
+        [5, undefined, 0],
+        [5, after, 0],
+        [5, undefined, 3],
+        [5, after, 2],
+      ] as const) {
+        const ordered = await reader.rows(buildPageQuery(spec, limit, cursor, offset, 'ordered'));
+        const fenced = await reader.rows(buildPageQuery(spec, limit, cursor, offset, 'fenced'));
+        expect(fenced.map((row) => row.eventId)).toEqual(ordered.map((row) => row.eventId));
+      }
+    },
+  );
+});
+
 describe('self-documentation endpoints', () => {
   it.each([
     '/api/v1/events/message/documentation',
@@ -282,6 +318,8 @@ describe('errors in SparkPost’s shape', () => {
     [`/api/v1/events/message?recipients=${'x'.repeat(4100)} (4100 characters)`, 'URI too long'],
     ['/api/v1/message-events?timezone=Mars/Olympus', 'Invalid timezone parameter'],
     ['/api/v1/message-events?page=0', 'Invalid page parameter'],
+    ['/api/v1/message-events?page=1000000000000000&per_page=10000', 'Invalid page parameter'],
+    ['/api/v1/events/message?from=0000-01-01T00:00%2B05:00', 'Invalid from parameter'],
     ['/api/v1/message-events?from=yesterday', 'Invalid from parameter'],
     [`/api/v1/message-events?recipients=${'x'.repeat(4100)} (4100 characters)`, 'URI too long'],
   ])('%# → 400 %s', async (path, message) => {

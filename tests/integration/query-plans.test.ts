@@ -4,6 +4,7 @@ import { parseLegacyQuery } from '../../src/core/query/legacy-api';
 import {
   buildCountQuery,
   buildPageQuery,
+  buildWindowRowsQuery,
   type EventsSelection,
   type SqlQuery,
 } from '../../src/core/query/sql';
@@ -123,8 +124,13 @@ const legacyCases = [
   'message_ids=m4000',
 ];
 
+/** Whichever page plan search.ts chooses, and the count, read the partition through an index. */
 async function expectIndexed(selection: EventsSelection, limit: number, offset = 0) {
-  for (const query of [buildPageQuery(selection, limit, undefined, offset), buildCountQuery(selection)]) {
+  for (const query of [
+    buildPageQuery(selection, limit, undefined, offset, 'ordered'),
+    buildPageQuery(selection, limit, undefined, offset, 'fenced'),
+    buildCountQuery(selection),
+  ]) {
     const plan = await explain(query);
     const scans = plan.filter(
       (node) => node['Node Type'].includes('Scan') && node['Relation Name']?.startsWith('events_'),
@@ -153,6 +159,23 @@ describe('query plans on a day partition of 40,000 events', () => {
   it('(control) the check does see a sequential scan: counting a whole day with no filter reads it all', async () => {
     const plan = await explain(buildCountQuery(parseEventsApiQuery(window, NOW)));
     expect(plan.some((node) => node['Node Type'] === 'Seq Scan')).toBe(true);
+  });
+
+  it('estimates the rows of a window from the partitions’ statistics, prorated by the share of each day', async () => {
+    const estimate = async (from: number, to: number) =>
+      Number(
+        (
+          await database.db.query(
+            buildWindowRowsQuery({ from, to }).text,
+            buildWindowRowsQuery({ from, to }).values,
+          )
+        ).rows[0]?.count,
+      );
+    expect(await estimate(DAY, DAY + 86_400_000)).toBeGreaterThan(ROWS * 0.9);
+    expect(await estimate(DAY, DAY + 86_400_000)).toBeLessThan(ROWS * 1.1);
+    expect(await estimate(DAY - 86_400_000, DAY + 43_200_000)).toBeGreaterThan(ROWS * 0.45);
+    expect(await estimate(DAY - 86_400_000, DAY + 43_200_000)).toBeLessThan(ROWS * 0.55);
+    expect(await estimate(DAY + 86_400_000, DAY + 2 * 86_400_000)).toBe(0);
   });
 
   it('the legacy reason substring uses the trigram index', async () => {

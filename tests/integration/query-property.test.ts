@@ -179,3 +179,182 @@ describe('property: random parameter combinations', () => {
     );
   });
 });
+
+const EVENTS_BASE = `/api/v1/events/message?${'from=2025-09-01T00:00:00Z&to=2025-09-02T00:00:00Z'}`;
+const LEGACY_BASE = '/api/v1/message-events?from=2025-09-01T00:00&to=2025-09-02T00:00';
+const cursorOf = (value: unknown) =>
+  encodeURIComponent(Buffer.from(JSON.stringify(value)).toString('base64'));
+const inWindow = fc.integer({ min: SEED_FROM, max: SEED_TO });
+
+/** A status and, for a 400, that its body is SparkPost's error shape. */
+async function statusOf(path: string): Promise<number> {
+  const response = await t.get(path);
+  if (response.status === 400) {
+    const body = await json(response);
+    expect(body.errors[0]).toEqual(expect.objectContaining({ code: '1200', message: expect.any(String) }));
+  } else {
+    await response.arrayBuffer();
+  }
+  return response.status;
+}
+
+describe('crafted inputs: a 400 in SparkPost’s shape or a 200, never a 5xx', () => {
+  it.each([
+    ['a cursor time of 2^53 - 1 ms', `${EVENTS_BASE}&cursor=${cursorOf([9007199254740991, 'a', 'b'])}`, 400],
+    [
+      'a cursor time of -(2^53 - 1) ms',
+      `${EVENTS_BASE}&cursor=${cursorOf([-9007199254740991, 'a', 'b'])}`,
+      400,
+    ],
+    [
+      'a cursor time past what Date holds',
+      `${EVENTS_BASE}&cursor=${cursorOf([8640000000000001, 'a', 'b'])}`,
+      400,
+    ],
+    [
+      'a cursor time in the year -5000',
+      `${EVENTS_BASE}&cursor=${cursorOf([-219919104000000, 'a', 'b'])}`,
+      400,
+    ],
+    ['a cursor time outside the window', `${EVENTS_BASE}&cursor=${cursorOf([SEED_TO + 1, 'a', 'b'])}`, 400],
+    [
+      'a NUL in a cursor event id',
+      `${EVENTS_BASE}&cursor=${cursorOf([1496154610000, 'a\u0000b', 'open'])}`,
+      400,
+    ],
+    [
+      'a cursor inside the window',
+      `${EVENTS_BASE}&cursor=${cursorOf([SEED_FROM + 3_600_000, 'a', 'b'])}`,
+      200,
+    ],
+    ['a NUL in the legacy reason', `${LEGACY_BASE}&reason=a%00b`, 200],
+    ['a legacy page of 2^53 - 1', `${LEGACY_BASE}&page=9007199254740991&per_page=10000`, 400],
+    [
+      'a legacy page of 10^15 with per_page=10000',
+      `${LEGACY_BASE}&page=1000000000000000&per_page=10000`,
+      400,
+    ],
+    ['a legacy page of 10^15 with per_page=1', `${LEGACY_BASE}&page=1000000000000000&per_page=1`, 200],
+    [
+      'the legacy page whose end is the last safe integer',
+      `${LEGACY_BASE}&page=900719925474&per_page=10000`,
+      200,
+    ],
+    ['a window from the year 0', '/api/v1/events/message?from=0000-01-01T00:00&to=2025-09-02T00:00', 200],
+    [
+      'a legacy window from the year 0',
+      '/api/v1/message-events?from=0000-01-01T00:00&to=2025-09-02T00:00',
+      200,
+    ],
+    [
+      'a window ending in the year 9999',
+      '/api/v1/events/message?from=2025-09-01T00:00&to=9999-12-31T23:59',
+      200,
+    ],
+    ['an offset pushing the year 0 before it', '/api/v1/events/message?from=0000-01-01T00:00%2B01:00', 400],
+  ])('%s', async (_what, path, expected) => {
+    expect(await statusOf(path)).toBe(expected);
+  });
+
+  it('reads the year 0 as the year 0: links repeat it, and the events of 2025 are found', async () => {
+    const response = await t.get(
+      '/api/v1/events/message?from=0000-01-01T00:00&to=2025-09-02T00:00&per_page=1',
+    );
+    const body = await json(response);
+    expect(body.total_count).toBe(seeded.filter((e) => e.type !== 'relay_delivery').length);
+    expect(new URLSearchParams(body.links.next.split('?')[1]).get('from')).toBe('0000-01-01T00:00:00Z');
+    const early = await json(await t.get('/api/v1/events/message?from=0000-01-01T00:00&to=0100-01-01T00:00'));
+    expect(early.total_count).toBe(0);
+  });
+
+  it('legacy pages past the last are empty, up to the largest page allowed', async () => {
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    const pageAndSize = fc.integer({ min: 1, max: 10_000 }).chain((perPage) => {
+      const edge = max / BigInt(perPage);
+      return fc.tuple(
+        fc.oneof(
+          fc.bigInt({ min: 1n, max: 300n }),
+          fc.bigInt({ min: edge - 3n > 0n ? edge - 3n : 1n, max: edge + 3n }),
+          fc.bigInt({ min: 1n, max }),
+          fc.bigInt({ min: 1n, max: 10n ** 20n }),
+        ),
+        fc.constant(perPage),
+      );
+    });
+    await fc.assert(
+      fc.asyncProperty(pageAndSize, async ([page, perPage]) => {
+        const response = await t.get(`${LEGACY_BASE}&page=${page}&per_page=${perPage}`);
+        expect(response.status).toBe(page * BigInt(perPage) < max ? 200 : 400);
+        const body = await json(response);
+        if (response.status === 200 && page > 240n) expect(body.results).toEqual([]);
+      }),
+      { numRuns: 80, seed: 20261201 },
+    );
+  });
+
+  it('random cursors: well-formed or not, inside the window or not', async () => {
+    const anyTime = fc.oneof(
+      inWindow,
+      fc.maxSafeInteger(),
+      fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }),
+      fc.double(),
+    );
+    const anyText = fc.string({ unit: 'binary', maxLength: 12 });
+    const cursor = fc.oneof(
+      fc.tuple(anyTime, anyText, anyText).map(cursorOf),
+      fc.tuple(inWindow, anyText, anyText).map(cursorOf),
+      fc.json().map(cursorOf),
+      fc.base64String({ maxLength: 40 }).map(encodeURIComponent),
+      fc.string({ maxLength: 20 }).map(encodeURIComponent),
+    );
+    await fc.assert(
+      fc.asyncProperty(cursor, async (value) => {
+        expect([200, 400]).toContain(await statusOf(`${EVENTS_BASE}&per_page=5&cursor=${value}`));
+      }),
+      { numRuns: 150, seed: 20261201 },
+    );
+  });
+
+  /** A value with control characters (NUL included) and other awkward code points slipped in. */
+  const controlled = fc
+    .tuple(
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom('\u0000', '\u0001', '\t', '\n', '\u001f', '\u007f', '\u0085', '\u2028', '\ud800'),
+      fc.string({ maxLength: 6 }),
+    )
+    .map((parts) => parts.join(''));
+
+  it.each([
+    [
+      'Events API',
+      '/api/v1/events/message?from=2025-09-01T00:00:00Z&to=2025-09-02T00:00:00Z',
+      Object.keys(EVENTS_API_VALUES),
+    ],
+    ['legacy API', LEGACY_BASE, [...Object.keys(LEGACY_VALUES), 'timezone', 'delimiter']],
+  ])('%s: control characters in every list parameter', async (_api, base, names) => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...names),
+        fc.array(controlled, { minLength: 1, maxLength: 3 }),
+        async (name, values) => {
+          const query = new URLSearchParams({ [name]: values.join(',') });
+          expect([200, 400]).toContain(await statusOf(`${base}&${query.toString()}`));
+        },
+      ),
+      { numRuns: 200, seed: 20261201 },
+    );
+  });
+
+  it.each(['from', 'to', 'per_page', 'delimiter', 'cursor'])(
+    'Events API: control characters in %s',
+    async (name) => {
+      await fc.assert(
+        fc.asyncProperty(controlled, async (value) => {
+          const query = new URLSearchParams({ [name]: value });
+          expect([200, 400]).toContain(await statusOf(`/api/v1/events/message?${query.toString()}`));
+        }),
+        { numRuns: 30, seed: 20261201 },
+      );
+    },
+  );
+});

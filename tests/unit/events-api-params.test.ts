@@ -1,6 +1,7 @@
 import { encodeEvent } from '../../src/core/events/body-codec';
 import { decodeCursor, encodeCursor } from '../../src/core/query/cursor';
 import { eventsApiResponse, parseEventsApiQuery } from '../../src/core/query/events-api';
+import { parseLegacyQuery } from '../../src/core/query/legacy-api';
 import { AppError } from '../../src/errors';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 30);
@@ -21,6 +22,12 @@ describe('parseEventsApiQuery', () => {
     const spec = parseEventsApiQuery('from=2026-11-01T08:30&to=2026-11-02T09:15:20Z', now);
     expect(spec.from).toBe(Date.UTC(2026, 10, 1, 8, 30));
     expect(spec.to).toBe(Date.UTC(2026, 10, 2, 9, 15, 20));
+  });
+
+  it('reads years 0–99 as years 0–99, not 1900–1999', () => {
+    const spec = parseEventsApiQuery('from=0000-01-01T00:00&to=0099-12-31T23:59:59Z', now);
+    expect(new Date(spec.from).toISOString()).toBe('0000-01-01T00:00:00.000Z');
+    expect(new Date(spec.to).toISOString()).toBe('0099-12-31T23:59:59.000Z');
   });
 
   it('splits lists on the delimiter and ignores unknown parameters', () => {
@@ -48,6 +55,8 @@ describe('parseEventsApiQuery', () => {
     ['subaccounts=x'],
     ['ab_test_versions=1'],
     [`recipients=${'a'.repeat(4100)}`],
+    ['from=0000-01-01T00:00+00:01'],
+    ['to=9999-12-31T23:59-00:01'],
   ])('refuses %s with a 400', (query) => {
     expect(() => parseEventsApiQuery(query, now)).toThrow(AppError);
     expect(() => parseEventsApiQuery(query, now)).toThrow(
@@ -57,10 +66,74 @@ describe('parseEventsApiQuery', () => {
 });
 
 describe('cursor', () => {
+  const window = { from: 1580000000000, to: 1581000000000 };
+  const raw = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
+
   it('round-trips the keyset position and accepts "initial"', () => {
     const cursor = { ts: 1580413348000, eventId: '82189480471779730', type: 'delivery' };
-    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    expect(decodeCursor('initial')).toBeUndefined();
+    expect(decodeCursor(encodeCursor(cursor), window)).toEqual(cursor);
+    expect(decodeCursor('initial', window)).toBeUndefined();
+  });
+
+  it('accepts a cursor at either end of the window', () => {
+    for (const ts of [window.from, window.to]) {
+      expect(decodeCursor(raw([ts, 'e', 'delivery']), window)).toEqual({
+        ts,
+        eventId: 'e',
+        type: 'delivery',
+      });
+    }
+  });
+
+  it.each([
+    ['the largest safe integer as its time', [9007199254740991, 'a', 'b']],
+    ['the smallest safe integer as its time', [-9007199254740991, 'a', 'b']],
+    ['a time just past what Date can hold', [8640000000000001, 'a', 'b']],
+    ['a time in the year -5000', [-219919104000000, 'a', 'b']],
+    ['a time just before the window', [window.from - 1, 'a', 'b']],
+    ['a time just after the window', [window.to + 1, 'a', 'b']],
+    ['a NUL in its event id', [1580413348000, 'a\u0000b', 'open']],
+    ['a NUL in its type', [1580413348000, 'a', 'op\u0000en']],
+    ['a fractional time', [1580413348000.5, 'a', 'b']],
+    ['four elements', [1580413348000, 'a', 'b', 'c']],
+  ])('refuses a cursor with %s with a 400', (_what, value) => {
+    expect(() => decodeCursor(raw(value), window)).toThrow(
+      expect.objectContaining({ statusCode: 400, message: 'Invalid cursor parameter' }),
+    );
+  });
+
+  it('refuses, through the Events API, a cursor from a different window', () => {
+    const cursor = encodeCursor({ ts: Date.UTC(2026, 10, 20), eventId: 'e', type: 'delivery' });
+    expect(() => parseEventsApiQuery(`cursor=${encodeURIComponent(cursor)}`, now)).toThrow(
+      expect.objectContaining({ statusCode: 400 }),
+    );
+  });
+});
+
+describe('parseLegacyQuery', () => {
+  it('takes any page whose end stays a safe integer, and refuses one beyond with a 400', () => {
+    expect(parseLegacyQuery('page=900719925474&per_page=10000', now).page).toBe(900719925474);
+    expect(parseLegacyQuery('page=9007199254740990&per_page=1', now).page).toBe(9007199254740990);
+    for (const query of [
+      'page=900719925475&per_page=10000',
+      'page=1000000000000000&per_page=10000',
+      'page=9007199254740991&per_page=10000',
+      'page=9007199254740991&per_page=1',
+    ]) {
+      expect(() => parseLegacyQuery(query, now)).toThrow(
+        expect.objectContaining({ statusCode: 400, message: 'Invalid page parameter' }),
+      );
+    }
+  });
+
+  it('drops NULs from reason, as the stored reasons lose them', () => {
+    expect(parseLegacyQuery('reason=a%00b', now).filters).toContainEqual({
+      kind: 'reason-substring',
+      value: 'ab',
+    });
+    expect(parseLegacyQuery('reason=%00', now).filters.map((filter) => filter.kind)).not.toContain(
+      'reason-substring',
+    );
   });
 });
 

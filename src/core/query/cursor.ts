@@ -12,11 +12,19 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.ts, cursor.eventId, cursor.type]), 'utf8').toString('base64');
 }
 
-/** Decodes a cursor; `initial` (or nothing) means the first page. A malformed cursor is a 400. */
-export function decodeCursor(value: string | undefined): Cursor | undefined {
+/**
+ * Decodes a cursor; `initial` (or nothing) means the first page. A malformed cursor is a 400, and so is
+ * one no page of this query can have produced: its time outside the query's window (which also keeps
+ * it inside what PostgreSQL and Date can hold), or a NUL in its strings (no stored key holds one:
+ * PostgreSQL text cannot).
+ */
+export function decodeCursor(
+  value: string | undefined,
+  window: { readonly from: number; readonly to: number },
+): Cursor | undefined {
   if (value === undefined || value === '' || value === 'initial') return undefined;
-  const invalid = () =>
-    new ValidationError('Invalid cursor parameter', 'cursor must be "initial" or a value from links.next');
+  const invalid = (description = 'cursor must be "initial" or a value from links.next') =>
+    new ValidationError('Invalid cursor parameter', description);
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) throw invalid();
   let parsed: unknown;
   try {
@@ -29,9 +37,15 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
     parsed.length !== 3 ||
     !Number.isSafeInteger(parsed[0]) ||
     typeof parsed[1] !== 'string' ||
-    typeof parsed[2] !== 'string'
+    typeof parsed[2] !== 'string' ||
+    parsed[1].includes('\u0000') ||
+    parsed[2].includes('\u0000')
   ) {
     throw invalid();
   }
-  return { ts: parsed[0], eventId: parsed[1], type: parsed[2] };
+  const [ts, eventId, type] = parsed as [number, string, string];
+  if (ts < window.from || ts > window.to) {
+    throw invalid('cursor is outside the from/to window; pass the from and to that links.next repeats');
+  }
+  return { ts, eventId, type };
 }

@@ -1,5 +1,20 @@
 import { ValidationError } from '../../errors';
 
+/** The years a query time may name: four digits, and their instants stay four-digit years in UTC too. */
+const FIRST_INSTANT = utcMs(0, 0, 1);
+const END_INSTANT = utcMs(10_000, 0, 1);
+
+/**
+ * Epoch milliseconds of a UTC date and time. Unlike Date.UTC, years 0–99 are years 0–99 (Date.UTC reads
+ * them as 1900–1999); year 0 is 1 BC, as in ISO 8601 (PostgreSQL takes it as `0001 BC`).
+ */
+function utcMs(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0, ms = 0) {
+  const date = new Date(0);
+  date.setUTCFullYear(year, monthIndex, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return date.getTime();
+}
+
 const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
@@ -19,11 +34,12 @@ export function parseQueryTime(value: string, name: string, timeZone = 'UTC'): n
   const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
   const ms = Number(frac.padEnd(3, '0').slice(0, 3));
   const [year, month, day, hour, minute, second] = fields;
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const wall = utcMs(year, month - 1, day, hour, minute, second, ms);
   const check = new Date(wall);
   if (
     month < 1 ||
     month > 12 ||
+    check.getUTCFullYear() !== year ||
     check.getUTCDate() !== day ||
     check.getUTCMonth() !== month - 1 ||
     hour > 23 ||
@@ -35,13 +51,22 @@ export function parseQueryTime(value: string, name: string, timeZone = 'UTC'): n
       `${name} is not a valid date and time (got "${value}")`,
     );
   }
-  if (zone === 'Z') return wall;
-  if (zone) {
+  let instant = wall;
+  if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    return wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+    instant = wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  } else if (!zone) {
+    instant = wallTimeToUtc(wall, timeZone);
   }
-  return wallTimeToUtc(wall, timeZone);
+  // An offset can push year 0 or 9999 over the edge; links repeat times as four-digit UTC years.
+  if (instant < FIRST_INSTANT || instant >= END_INSTANT) {
+    throw new ValidationError(
+      `Invalid ${name} parameter`,
+      `${name} must be from 0000-01-01T00:00Z to 9999-12-31T23:59:59Z (got "${value}")`,
+    );
+  }
+  return instant;
 }
 
 /** Converts a wall-clock time (given as if it were UTC) in an IANA zone to the real UTC instant. */
@@ -56,16 +81,13 @@ function wallTimeToUtc(wall: number, timeZone: string): number {
 /** The zone's UTC offset, in milliseconds, at an instant. */
 export function offsetMs(instant: number, timeZone: string): number {
   const parts = zoneFormatter(timeZone).formatToParts(new Date(instant));
-  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour') % 24,
-    get('minute'),
-    get('second'),
-  );
-  return asUtc - (instant - (instant % 1000));
+  const part = (type: string) => parts.find((item) => item.type === type)?.value;
+  const get = (type: string) => Number(part(type) ?? 0);
+  // Years before 1 are written as era years (1 BC is year 0).
+  const year = part('era') === 'BC' ? 1 - get('year') : get('year');
+  const asUtc = utcMs(year, get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second'));
+  // The formatted time has whole seconds: compare with the instant floored to its second.
+  return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -75,6 +97,7 @@ function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
     formatter = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
+      era: 'short',
       year: 'numeric',
       month: 'numeric',
       day: 'numeric',

@@ -57,7 +57,7 @@ export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpe
   const params = new QueryParams(EVENTS_API_PATH, rawQuery);
   const { from, to } = timeWindow(params, now);
   const perPage = parsePerPage(params.get('per_page'));
-  const cursor = decodeCursor(params.get('cursor'));
+  const cursor = decodeCursor(params.get('cursor'), { from, to });
   const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];
   if (params.list('ab_test_versions').length > 0 && params.list('ab_tests').length === 0) {
     throw new MissingParameterError(

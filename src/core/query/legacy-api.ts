@@ -55,7 +55,24 @@ export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
   }
   const { from, to } = timeWindow(params, now, timezone);
 
-  const pageParam = params.get('page') || '1';
+  const perPage = parsePerPage(params.get('per_page'));
+  const page = parsePage(params.get('page'), perPage);
+
+  const filters: Filter[] = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];
+  // Stored reasons lose their NULs (PostgreSQL text cannot hold one), so the searched text does too.
+  const reason = params.get('reason')?.replaceAll('\u0000', '');
+  if (reason !== undefined && reason.trim() !== '') filters.push({ kind: 'reason-substring', value: reason });
+
+  return { from, to, timezone, page, perPage, filters, repeat: repeatedParams(params, LEGACY_FILTER_PARAMS) };
+}
+
+/**
+ * `page`, from 1. The rows before it, (page - 1) × per_page, and the page's end must stay exact integers
+ * (JavaScript's and int8's) for OFFSET and LIMIT: a bigger page is a 400. A page past the last, but
+ * within that bound, is simply empty.
+ */
+function parsePage(raw: string | undefined, perPage: number): number {
+  const pageParam = raw || '1';
   const page = Number(pageParam);
   if (!/^\d+$/.test(pageParam) || !Number.isSafeInteger(page) || page < 1) {
     throw new ValidationError(
@@ -63,13 +80,13 @@ export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
       `page must be a positive integer (got "${pageParam}")`,
     );
   }
-  const perPage = parsePerPage(params.get('per_page'));
-
-  const filters: Filter[] = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];
-  const reason = params.get('reason');
-  if (reason !== undefined && reason.trim() !== '') filters.push({ kind: 'reason-substring', value: reason });
-
-  return { from, to, timezone, page, perPage, filters, repeat: repeatedParams(params, LEGACY_FILTER_PARAMS) };
+  if (page * perPage >= Number.MAX_SAFE_INTEGER) {
+    throw new ValidationError(
+      'Invalid page parameter',
+      `page × per_page must be below ${Number.MAX_SAFE_INTEGER} (got page ${pageParam}, per_page ${perPage})`,
+    );
+  }
+  return page;
 }
 
 interface LegacyLink {

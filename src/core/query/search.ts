@@ -1,7 +1,15 @@
 import type { EventReader, StoredRow } from '../ports';
+import type { Cursor } from './cursor';
 import { type EventsApiResponse, eventsApiResponse, parseEventsApiQuery } from './events-api';
 import { type LegacyResponse, legacyResponse, parseLegacyQuery } from './legacy-api';
-import { buildCountQuery, buildPageQuery, type EventsSelection, type SqlQuery } from './sql';
+import {
+  buildCountQuery,
+  buildPageQuery,
+  buildWindowRowsQuery,
+  choosePagePlan,
+  type EventsSelection,
+  type PagePlan,
+} from './sql';
 
 export interface SearchDeps {
   readonly reader: EventReader;
@@ -18,22 +26,58 @@ function isLookup(selection: EventsSelection): boolean {
   return selection.filters.some((filter) => filter.kind === 'exact' && LOOKUP_FIELDS.has(filter.field));
 }
 
+/** Nothing but the default exclusion of non-message types: nearly every row of the window matches. */
+function isUnfiltered(selection: EventsSelection): boolean {
+  return selection.filters.every((filter) => filter.kind === 'not-type');
+}
+
+/** Which rows of the selection a page holds, in the APIs' order. */
+interface PageRequest {
+  /** Rows to read: the page size plus one, to learn whether a next page exists. */
+  readonly limit: number;
+  readonly after?: Cursor;
+  readonly offset: number;
+  /** The first page (no cursor, page 1): if it is not full, its length is the total. */
+  readonly first: boolean;
+}
+
 /**
- * The page and the exact total. For lookups, the page runs alone and the count only when the page is
- * full (planning the day partitions of a 30-day window is most of a lookup's cost, so one statement
- * instead of two halves it). Otherwise page and count run concurrently on two connections.
+ * The page and the exact total. The planner cannot tell how rare a term is, and for a rare one it would
+ * walk the time index through the whole window; so, apart from the first case, the statements run one
+ * after the other, and a slow query holds one connection, not two.
+ *
+ * - Without filters (and without a page offset), the page walks the time index, nearly every row
+ *   matching, while the count runs.
+ * - Lookups read their first page fenced (their matches are few), and count only when it is full:
+ *   planning the day partitions of a long window is most of a lookup's cost, so one statement instead
+ *   of two halves it.
+ * - Everything else counts first, and the exact count chooses the page's plan (choosePagePlan): no page
+ *   at all when nothing (or nothing this far) matches, fenced when the matches are few for the window
+ *   (always, for lookups), the ordered walk otherwise.
  */
 async function pageAndTotal(
   reader: EventReader,
   selection: EventsSelection,
-  page: SqlQuery,
-  fitsOnPage: (rows: StoredRow[]) => boolean,
+  request: PageRequest,
 ): Promise<[StoredRow[], number]> {
-  if (isLookup(selection)) {
-    const rows = await reader.rows(page);
-    return [rows, fitsOnPage(rows) ? rows.length : await reader.count(buildCountQuery(selection))];
+  const page = (plan: PagePlan) =>
+    reader.rows(buildPageQuery(selection, request.limit, request.after, request.offset, plan));
+  if (isUnfiltered(selection) && request.offset === 0) {
+    return Promise.all([page('ordered'), reader.count(buildCountQuery(selection))]);
   }
-  return Promise.all([reader.rows(page), reader.count(buildCountQuery(selection))]);
+  const lookup = isLookup(selection);
+  if (lookup && request.first) {
+    const rows = await page('fenced');
+    return [rows, rows.length < request.limit ? rows.length : await reader.count(buildCountQuery(selection))];
+  }
+  const total = await reader.count(buildCountQuery(selection));
+  if (total <= request.offset) return [[], total];
+  const wanted = request.limit + request.offset;
+  const plan = lookup
+    ? 'fenced'
+    : (choosePagePlan(total, wanted) ??
+      choosePagePlan(total, wanted, await reader.count(buildWindowRowsQuery(selection))));
+  return [await page(plan), total];
 }
 
 /**
@@ -42,23 +86,22 @@ async function pageAndTotal(
  */
 export async function searchMessageEvents(rawQuery: string, deps: SearchDeps): Promise<EventsApiResponse> {
   const spec = parseEventsApiQuery(rawQuery, deps.now());
-  const [rows, total] = await pageAndTotal(
-    deps.reader,
-    spec,
-    buildPageQuery(spec, spec.perPage + 1, spec.cursor),
-    (page) => spec.cursor === undefined && page.length <= spec.perPage,
-  );
+  const [rows, total] = await pageAndTotal(deps.reader, spec, {
+    limit: spec.perPage + 1,
+    ...(spec.cursor ? { after: spec.cursor } : {}),
+    offset: 0,
+    first: spec.cursor === undefined,
+  });
   return eventsApiResponse(spec, rows, total);
 }
 
 /** `GET /api/v1/message-events`: the legacy API, paged by page number. */
 export async function searchLegacyMessageEvents(rawQuery: string, deps: SearchDeps): Promise<LegacyResponse> {
   const spec = parseLegacyQuery(rawQuery, deps.now());
-  const [rows, total] = await pageAndTotal(
-    deps.reader,
-    spec,
-    buildPageQuery(spec, spec.perPage + 1, undefined, (spec.page - 1) * spec.perPage),
-    (page) => spec.page === 1 && page.length <= spec.perPage,
-  );
+  const [rows, total] = await pageAndTotal(deps.reader, spec, {
+    limit: spec.perPage + 1,
+    offset: (spec.page - 1) * spec.perPage,
+    first: spec.page === 1,
+  });
   return legacyResponse(spec, rows.slice(0, spec.perPage), total);
 }
