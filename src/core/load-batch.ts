@@ -154,7 +154,7 @@ export interface BatchRun {
 }
 
 /** Whether an error means the database or the store is down, so that nothing else can load either. */
-export function isUnavailable(error: unknown): boolean {
+function isUnavailable(error: unknown): boolean {
   return error instanceof UnavailableError;
 }
 

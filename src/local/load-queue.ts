@@ -1,5 +1,5 @@
 import { batchIdFromKey } from '../core/batch-key';
-import { describe, isUnavailable, type LoadDeps, loadBatches, pendingKeys } from '../core/load-batch';
+import { describe, type LoadDeps, loadBatches, pendingKeys } from '../core/load-batch';
 import type { EventStore } from '../core/ports';
 
 /**

@@ -48,9 +48,9 @@ export function unwrap(element: unknown): { category: string; event: JsonObject 
  * SparkPost events nest a few levels (geo_ip, rcpt_meta); deeper elements are refused, so that encoding
  * them (JSON.stringify, which recurses) can never overflow the stack.
  */
-export const MAX_NESTING = 64;
+const MAX_NESTING = 64;
 /** Text kept in the `event_id` and `type` columns (their unique index refuses long entries). */
-export const MAX_KEY_CHARS = 200;
+const MAX_KEY_CHARS = 200;
 
 /** What became of one batch element. */
 export type ElementOutcome =
@@ -128,7 +128,7 @@ function nestingExceeds(value: unknown, limit: number): boolean {
 }
 
 /** A key column's text, bounded: a longer one is replaced by its hash (the body keeps it whole). */
-export function boundedKey(text: string): string {
+function boundedKey(text: string): string {
   return text.length > MAX_KEY_CHARS
     ? `sha256:${createHash('sha256').update(`long:${text}`).digest('hex').slice(0, 40)}`
     : text;

@@ -17,11 +17,11 @@ import { createHash } from 'node:crypto';
  */
 
 /** Exact values longer than this (UTF-8 bytes) are indexed by their hash. */
-export const MAX_EXACT_BYTES = 256;
+const MAX_EXACT_BYTES = 256;
 /** Keywords are indexed (and looked up) by at most this many characters. */
-export const MAX_KEYWORD_CHARS = 100;
+const MAX_KEYWORD_CHARS = 100;
 /** A phrase term holds the value's first keywords up to this many bytes. */
-export const MAX_PHRASE_BYTES = 1024;
+const MAX_PHRASE_BYTES = 1024;
 
 /** How a field's value is indexed. */
 export interface TermField {
