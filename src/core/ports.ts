@@ -57,12 +57,12 @@ export interface EventStore {
   forgetBatches(): Promise<number>;
 }
 
-/** A stored row as the query layer reads it back. */
+/** A stored event as the query layer reads it back: its sort key and the element as received. */
 export interface StoredRow {
   readonly ts: number;
   readonly eventId: string;
   readonly type: string;
-  readonly body: Buffer;
+  readonly element: unknown;
 }
 
 /** What the query APIs need from the database. */

@@ -1,17 +1,90 @@
+import { decodeChunk, needsDictionary, restore } from '../core/events/chunks';
+import { SUBJECT_FIELD, SUBJECT_KEYWORD_FIELD, TAG_FIELD } from '../core/events/codes';
 import type { EventReader, StoredRow } from '../core/ports';
 import type { Queryable } from './pool';
 
-/** Runs the query layer's statements and reads rows back in the shape it expects. */
+/** The columns a page query returns (core/query/sql.ts selects exactly these). */
+interface PageRow {
+  ts: Date;
+  event_id: string;
+  type: string;
+  chunk: string;
+  pos: number;
+  codes: number[];
+  subj: number | null;
+  reason: string | null;
+}
+
+/** Dictionary entries kept in memory: ids never change meaning while their entry exists. */
+const CACHE_LIMIT = 100_000;
+
+/**
+ * Runs the query layer's statements and reads events back as received (storage v2): the page's rows,
+ * then their chunks (each fetched and inflated once), then, for fields a chunk blanked, the dictionary
+ * values the rows' codes stand for (cached).
+ */
 export function createEventReader(db: Queryable): EventReader {
+  const entries = new Map<number, { field: string; value: string }>();
+
+  async function dictionary(ids: Iterable<number>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !entries.has(id));
+    if (missing.length === 0) return;
+    const result = await db.query<{ id: number; field: string; value: string }>(
+      'SELECT id, field, value FROM terms_dict WHERE id = ANY($1::integer[])',
+      [missing],
+    );
+    if (entries.size + result.rows.length > CACHE_LIMIT) entries.clear();
+    for (const row of result.rows) entries.set(row.id, { field: row.field, value: row.value });
+  }
+
+  /** The single-valued dictionary values of a row, by field (what chunks.ts restores from). */
+  function fieldsOf(row: PageRow): Record<string, string> {
+    const fields: Record<string, string> = {};
+    for (const id of row.codes) {
+      const entry = entries.get(id);
+      if (entry && entry.field !== TAG_FIELD && entry.field !== SUBJECT_KEYWORD_FIELD)
+        fields[entry.field] = entry.value;
+    }
+    const subject = row.subj === null ? undefined : entries.get(row.subj);
+    if (subject) fields[SUBJECT_FIELD] = subject.value;
+    return fields;
+  }
+
   return {
     async rows(query) {
-      const result = await db.query<{ ts: Date; event_id: string; type: string; body: Buffer }>(
-        query.text,
-        query.values,
+      const page = (await db.query<PageRow>(query.text, query.values)).rows;
+      if (page.length === 0) return [];
+      const chunkIds = [...new Set(page.map((row) => row.chunk))];
+      const chunks = await db.query<{ chunk_id: string; z: Buffer }>(
+        'SELECT chunk_id, z FROM event_chunks WHERE chunk_id = ANY($1::bigint[])',
+        [chunkIds],
       );
-      return result.rows.map(
-        (row): StoredRow => ({ ts: row.ts.getTime(), eventId: row.event_id, type: row.type, body: row.body }),
+      const decoded = new Map(chunks.rows.map((chunk) => [chunk.chunk_id, decodeChunk(chunk.z)]));
+      const items = page.map((row) => {
+        const item = decoded.get(row.chunk)?.[row.pos];
+        if (!item)
+          throw new Error(`event ${row.event_id} has no body (chunk ${row.chunk}, position ${row.pos})`);
+        return item;
+      });
+      await dictionary(
+        page.flatMap((row, i) =>
+          needsDictionary((items[i] as [number, unknown])[0])
+            ? [...row.codes, ...(row.subj === null ? [] : [row.subj])]
+            : [],
+        ),
       );
+      return page.map((row, i): StoredRow => {
+        const [mask, blanked] = items[i] as [number, unknown];
+        const ts = row.ts.getTime();
+        const element = restore(blanked, mask, {
+          ts,
+          eventId: row.event_id,
+          type: row.type,
+          reason: row.reason,
+          fields: needsDictionary(mask) ? fieldsOf(row) : {},
+        });
+        return { ts, eventId: row.event_id, type: row.type, element };
+      });
     },
     async count(query) {
       const result = await db.query<{ count: string }>(query.text, query.values);

@@ -1,5 +1,8 @@
+import { blank, CHUNK_EVENTS, encodeChunk } from '../core/events/chunks';
+import { type DictKey, fieldValues, META_KEY_FIELD } from '../core/events/codes';
+import type { EventRow } from '../core/events/rows';
 import type { BatchLoad, EventStore, LoadResult } from '../core/ports';
-import { utcDay } from '../core/time';
+import { DAY_MS, utcDay } from '../core/time';
 import { ensurePartitions } from './partitions';
 import { CHECK_VIOLATION, type Db, type Queryable } from './pool';
 
@@ -22,17 +25,31 @@ function isAboutTheRow(error: unknown): boolean {
   return typeof code === 'string' && ABOUT_THE_ROW.test(code) && code !== CHECK_VIOLATION;
 }
 
+const dictKeyId = (key: Pick<DictKey, 'field' | 'value'>) => `${key.field}\u0000${key.value}`;
+
+/** An event ready for the `events` table: its row, resolved codes, chunk and position. */
+interface PlacedRow {
+  readonly row: EventRow;
+  readonly codes: readonly number[];
+  readonly subj: number | null;
+  readonly chunk: string;
+  readonly pos: number;
+}
+
 /**
- * The loader's database half. One transaction per batch: claim the batch row (a concurrent or repeated
- * load of the same batch waits, then finds it claimed), insert every event in one statement with
- * ON CONFLICT DO NOTHING (an event already stored from another batch is skipped), record the counts.
+ * The loader's database half (storage v2). One transaction per batch: claim the batch row (a concurrent
+ * or repeated load of the same batch waits, then finds it claimed), resolve the dictionary entries the
+ * batch uses (inserting the new ones), write its bodies 32 to a chunk, insert every event in one statement
+ * with ON CONFLICT DO NOTHING (an event already stored from another batch is skipped), record the counts.
  *
- * No event can block its batch: when PostgreSQL refuses the bulk insert because of a row's data, the
+ * No event can block its batch: when PostgreSQL refuses the events insert because of a row's data, the
  * batch is loaded again with the rows bisected under savepoints, so each refused event is found and
  * counted on the batch record with the reason, and every other event is stored.
  */
 export function createEventStore(db: Db): EventStore {
   const knownDays = new Set<string>();
+  /** Dictionary ids this process has seen committed, with the newest day it recorded for each. */
+  const dictionary = new Map<string, { id: number; lastSeen: string }>();
 
   async function load(batch: BatchLoad): Promise<LoadResult> {
     const { kept, beyond } = withinDayLimit(batch.rows);
@@ -62,16 +79,18 @@ export function createEventStore(db: Db): EventStore {
 
   async function insert(
     batch: BatchLoad,
-    rows: BatchLoad['rows'],
+    rows: readonly EventRow[],
     rejected: readonly string[],
     partitionsCreated: readonly string[],
     isolate: boolean,
   ): Promise<LoadResult> {
-    return db.transaction(async (tx) => {
-      const claim = await tx.query(
+    const learned = new Map<string, { id: number; lastSeen: string }>();
+    const result = await db.transaction(async (tx) => {
+      const claim = await tx.query<{ chunk_base: string }>(
         `INSERT INTO batches (batch_id, object_key, received_at, status, event_count, skipped_count)
          VALUES ($1, $2, $3, 'loaded', $4, $5)
-         ON CONFLICT (batch_id) DO NOTHING`,
+         ON CONFLICT (batch_id) DO NOTHING
+         RETURNING nextval('event_chunk_seq') AS chunk_base`,
         [
           batch.batchId,
           batch.objectKey,
@@ -80,14 +99,18 @@ export function createEventStore(db: Db): EventStore {
           batch.skipped,
         ],
       );
-      if (claim.rowCount === 0) return { status: 'already-loaded' } as const;
+      const base = claim.rows[0]?.chunk_base;
+      if (base === undefined) return { status: 'already-loaded' } as const;
 
+      const ids = await resolveDictionary(tx, rows, learned);
+      const placed = placeInChunks(rows, ids, BigInt(base));
+      await insertChunks(tx, placed.chunks);
       const refused: string[] = [];
-      const inserted = isolate ? await insertIsolated(tx, rows, refused) : await insertRows(tx, rows);
+      const inserted = isolate
+        ? await insertIsolated(tx, placed.rows, refused)
+        : await insertRows(tx, placed.rows);
       const rejections: Record<string, number> = {};
-      for (const reason of [...rejected, ...refused]) {
-        rejections[reason] = (rejections[reason] ?? 0) + 1;
-      }
+      for (const reason of [...rejected, ...refused]) rejections[reason] = (rejections[reason] ?? 0) + 1;
       const rejectedCount = rejected.length + refused.length;
       const duplicates = rows.length - inserted - refused.length;
       await tx.query(
@@ -97,6 +120,96 @@ export function createEventStore(db: Db): EventStore {
       );
       return { status: 'loaded', inserted, duplicates, rejections, partitionsCreated } as const;
     });
+    // Only what committed may be cached: a rolled-back insert's ids do not exist.
+    for (const [key, entry] of learned) dictionary.set(key, entry);
+    return result;
+  }
+
+  /**
+   * The dictionary ids of every entry the rows use: from the cache when it is recorded for a day at
+   * least as new as the rows', otherwise upserted (new entries inserted, `last_seen` raised) in two
+   * statements, keywords before the whole subjects that list them.
+   */
+  async function resolveDictionary(
+    tx: Queryable,
+    rows: readonly EventRow[],
+    learned: Map<string, { id: number; lastSeen: string }>,
+  ): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const wanted = new Map<string, { key: DictKey; day: string }>();
+    const subjects = new Map<string, { key: DictKey; day: string; keywords: readonly DictKey[] }>();
+    const want = (key: DictKey, day: string) => {
+      const id = dictKeyId(key);
+      const cached = dictionary.get(id);
+      if (cached && cached.lastSeen >= day) ids.set(id, cached.id);
+      else if ((wanted.get(id)?.day ?? '') < day) wanted.set(id, { key, day });
+    };
+    for (const row of rows) {
+      const day = utcDay(row.ts);
+      for (const key of row.index.codes) want(key, day);
+      for (const metaKey of row.index.metaKeys) want({ field: META_KEY_FIELD, value: metaKey }, day);
+      const subject = row.index.subject;
+      if (subject) {
+        const id = dictKeyId(subject);
+        const cached = dictionary.get(id);
+        if (cached && cached.lastSeen >= day) ids.set(id, cached.id);
+        else if ((subjects.get(id)?.day ?? '') < day)
+          subjects.set(id, { key: subject, day, keywords: subject.keywords });
+      }
+    }
+    const upsert = async (entries: ReadonlyArray<{ key: DictKey; day: string; kwids?: number[] }>) => {
+      if (entries.length === 0) return;
+      const result = await tx.query<{ id: number; field: string; value: string; last_seen: string }>(
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[])
+             AS u(field, value, kw, kwids, last_seen)
+         ), upserted AS (
+           INSERT INTO terms_dict (field, value, kw, kwids, last_seen)
+           SELECT field, value, kw, kwids::integer[], last_seen FROM input
+           ON CONFLICT (field, value) DO UPDATE SET last_seen = excluded.last_seen
+             WHERE terms_dict.last_seen < excluded.last_seen
+           RETURNING id, field, value, last_seen::text
+         )
+         SELECT id, field, value, last_seen FROM upserted
+         UNION ALL
+         SELECT d.id, d.field, d.value, d.last_seen::text FROM terms_dict d JOIN input USING (field, value)`,
+        [
+          entries.map((entry) => entry.key.field),
+          entries.map((entry) => entry.key.value),
+          entries.map((entry) => entry.key.kw ?? null),
+          entries.map((entry) => (entry.kwids ? `{${entry.kwids.join(',')}}` : null)),
+          entries.map((entry) => entry.day),
+        ],
+      );
+      const found = (rowsOf: typeof result.rows) => {
+        for (const row of rowsOf) {
+          const id = dictKeyId(row);
+          ids.set(id, row.id);
+          const lastSeen = row.last_seen;
+          if ((learned.get(id)?.lastSeen ?? '') < lastSeen) learned.set(id, { id: row.id, lastSeen });
+        }
+      };
+      found(result.rows);
+      // An entry another loader committed after this statement's snapshot was taken is neither inserted
+      // nor visible to it: read it again in a new statement.
+      const missing = entries.filter((entry) => !ids.has(dictKeyId(entry.key)));
+      if (missing.length > 0) {
+        const again = await tx.query<{ id: number; field: string; value: string; last_seen: string }>(
+          `SELECT d.id, d.field, d.value, d.last_seen::text FROM terms_dict d
+           JOIN unnest($1::text[], $2::text[]) AS u(field, value) USING (field, value)`,
+          [missing.map((entry) => entry.key.field), missing.map((entry) => entry.key.value)],
+        );
+        found(again.rows);
+      }
+    };
+    await upsert([...wanted.values()]);
+    await upsert(
+      [...subjects.values()].map((subject) => ({
+        ...subject,
+        kwids: subject.keywords.map((keyword) => ids.get(dictKeyId(keyword)) as number),
+      })),
+    );
+    return ids;
   }
 
   /** Records a batch that can never load (e.g. a corrupt object); the raw object stays in the store. */
@@ -125,23 +238,87 @@ export function createEventStore(db: Db): EventStore {
   return { load, reject, known, forgetBatches };
 }
 
+/**
+ * Groups the rows by day (a chunk's id carries its day, so it goes with the day's partition) and, within
+ * a day, by campaign (similar events deflate better together), CHUNK_EVENTS to a chunk; blanks in each
+ * body what its row gives back. Chunk ids: the epoch day in the top 32 bits, the batch's reserved
+ * numbers (`base` + k) in the low 32.
+ */
+function placeInChunks(
+  rows: readonly EventRow[],
+  ids: ReadonlyMap<string, number>,
+  base: bigint,
+): { rows: PlacedRow[]; chunks: Array<{ id: string; z: Buffer }> } {
+  const byDay = new Map<string, EventRow[]>();
+  for (const row of rows) {
+    const day = utcDay(row.ts);
+    byDay.set(day, [...(byDay.get(day) ?? []), row]);
+  }
+  const placed: PlacedRow[] = [];
+  const chunks: Array<{ id: string; z: Buffer }> = [];
+  let k = 0n;
+  for (const [day, dayRows] of [...byDay.entries()].sort()) {
+    const epochDay = BigInt(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
+    const sorted = [...dayRows].sort((a, b) => campaignOf(a).localeCompare(campaignOf(b)));
+    for (let start = 0; start < sorted.length; start += CHUNK_EVENTS) {
+      const chunk = ((epochDay << 32n) | ((base + k) & 0xffffffffn)).toString();
+      k += 1n;
+      const items: Array<[number, unknown]> = [];
+      sorted.slice(start, start + CHUNK_EVENTS).forEach((row, pos) => {
+        const values = fieldValues(row.index);
+        items.push(
+          blank(row.element, {
+            ts: row.ts,
+            eventId: row.eventId,
+            type: row.type,
+            reason: row.reason,
+            fields: values,
+          }),
+        );
+        const codes = [...new Set(row.index.codes.map((key) => ids.get(dictKeyId(key)) as number))];
+        const subj = row.index.subject ? (ids.get(dictKeyId(row.index.subject)) ?? null) : null;
+        placed.push({ row, codes, subj, chunk, pos });
+      });
+      chunks.push({ id: chunk, z: encodeChunk(items) });
+    }
+  }
+  return { rows: placed, chunks };
+}
+
+function campaignOf(row: EventRow): string {
+  return row.index.codes.find((key) => key.field === 'c')?.value ?? '';
+}
+
+async function insertChunks(tx: Queryable, chunks: ReadonlyArray<{ id: string; z: Buffer }>): Promise<void> {
+  if (chunks.length === 0) return;
+  await tx.query('INSERT INTO event_chunks (chunk_id, z) SELECT * FROM unnest($1::bigint[], $2::bytea[])', [
+    chunks.map((chunk) => chunk.id),
+    chunks.map((chunk) => chunk.z),
+  ]);
+}
+
 /** One statement for all the rows; returns how many were new. */
-async function insertRows(tx: Queryable, rows: BatchLoad['rows']): Promise<number> {
+async function insertRows(tx: Queryable, rows: readonly PlacedRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const result = await tx.query(
-    `INSERT INTO events (ts, event_id, type, terms, reason, body)
-     SELECT timestamptz 'epoch' + r.ms * interval '1 millisecond', r.event_id, r.type, r.terms, r.reason, r.body
-     FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[])
-       AS r(ms, event_id, type, terms, reason, body)
-     ON CONFLICT (ts, event_id, type) DO NOTHING`,
+    `INSERT INTO events (ts, eh, chunk, subj, pos, event_id, type, codes, hcodes, reason)
+     SELECT timestamptz 'epoch' + r.ms * interval '1 millisecond', r.eh, r.chunk, r.subj, r.pos, r.event_id,
+            r.type, r.codes::integer[], r.hcodes::bigint[], r.reason
+     FROM unnest($1::float8[], $2::bigint[], $3::bigint[], $4::integer[], $5::smallint[], $6::text[],
+                 $7::text[], $8::text[], $9::text[], $10::text[])
+       AS r(ms, eh, chunk, subj, pos, event_id, type, codes, hcodes, reason)
+     ON CONFLICT (eh, type, ts) DO NOTHING`,
     [
-      rows.map((row) => row.ts),
-      rows.map((row) => row.eventId),
-      rows.map((row) => row.type),
-      // Terms never hold control characters (terms.ts), so U+001F can separate them.
-      rows.map((row) => row.terms.join('\u001f')),
-      rows.map((row) => row.reason),
-      rows.map((row) => row.body),
+      rows.map((placed) => placed.row.ts),
+      rows.map((placed) => placed.row.eventHash),
+      rows.map((placed) => placed.chunk),
+      rows.map((placed) => placed.subj),
+      rows.map((placed) => placed.pos),
+      rows.map((placed) => placed.row.eventId),
+      rows.map((placed) => placed.row.type),
+      rows.map((placed) => `{${placed.codes.join(',')}}`),
+      rows.map((placed) => `{${placed.row.index.hashes.join(',')}}`),
+      rows.map((placed) => placed.row.reason),
     ],
   );
   return result.rowCount ?? 0;
@@ -151,7 +328,7 @@ async function insertRows(tx: Queryable, rows: BatchLoad['rows']): Promise<numbe
  * Inserts the rows in halves under a savepoint until each refused row stands alone: k refused rows of n
  * cost about 2k·log₂(n) statements. Pushes the reason of each refused row onto `refused`.
  */
-async function insertIsolated(tx: Queryable, rows: BatchLoad['rows'], refused: string[]): Promise<number> {
+async function insertIsolated(tx: Queryable, rows: readonly PlacedRow[], refused: string[]): Promise<number> {
   if (rows.length === 0) return 0;
   await tx.query('SAVEPOINT isolate');
   try {
@@ -181,7 +358,7 @@ async function insertIsolated(tx: Queryable, rows: BatchLoad['rows'], refused: s
  * The rows of at most MAX_DAYS_PER_BATCH days: the days with the most events, ties to the most recent.
  * `beyond` counts the others.
  */
-function withinDayLimit(rows: BatchLoad['rows']): { kept: BatchLoad['rows']; beyond: number } {
+function withinDayLimit(rows: readonly EventRow[]): { kept: readonly EventRow[]; beyond: number } {
   const perDay = new Map<string, number>();
   for (const row of rows) {
     const day = utcDay(row.ts);

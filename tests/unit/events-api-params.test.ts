@@ -1,4 +1,3 @@
-import { encodeEvent } from '../../src/core/events/body-codec';
 import { decodeCursor, encodeCursor } from '../../src/core/query/cursor';
 import { eventsApiResponse, parseEventsApiQuery } from '../../src/core/query/events-api';
 import { parseLegacyQuery } from '../../src/core/query/legacy-api';
@@ -142,7 +141,7 @@ describe('eventsApiResponse', () => {
     ts: Date.UTC(2026, 10, 27, 10, 0, 60 - i),
     eventId: `e${i}`,
     type: 'delivery',
-    body: encodeEvent({ msys: { message_event: { type: 'delivery', event_id: `e${i}`, customer_id: '7' } } }),
+    element: { msys: { message_event: { type: 'delivery', event_id: `e${i}`, customer_id: '7' } } },
   });
 
   it('links to the next page with the cursor, the explicit window and every filter', () => {

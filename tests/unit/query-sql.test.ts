@@ -1,3 +1,4 @@
+import { hash64, metaHash } from '../../src/core/events/codes';
 import {
   buildCountQuery,
   buildPageQuery,
@@ -5,10 +6,12 @@ import {
   choosePagePlan,
 } from '../../src/core/query/sql';
 
-/** The terms array expression the GIN index is built on. */
-const T = "string_to_array(terms, E'\\x1f')";
 const from = Date.UTC(2026, 10, 26, 10);
 const to = Date.UTC(2026, 10, 27, 10);
+const COLUMNS = 'ts, event_id, type, chunk, pos, codes, subj, reason';
+/** Dictionary ids of entries, as the codes GIN index is searched with (an InitPlan: it runs once). */
+const ids = (field: string, condition: string) =>
+  `ARRAY(SELECT id FROM terms_dict WHERE field = ${field} AND ${condition})`;
 
 describe('buildPageQuery', () => {
   it('prunes by time, binds every value and orders newest first, ties by event_id and type, after the cursor', () => {
@@ -25,15 +28,17 @@ describe('buildPageQuery', () => {
       { ts: Date.UTC(2026, 10, 27, 9), eventId: '123', type: 'delivery' },
     );
     expect(query.text).toBe(
-      `SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND (${T} && ($3)::text[]) ` +
-        `AND (${T} && ($4)::text[]) AND (ts <= $5 AND (ts < $6 OR (event_id, type) > ($7, $8))) ` +
-        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $9',
+      `SELECT ${COLUMNS} FROM events WHERE (ts >= $1) AND (ts < $2) ` +
+        `AND (codes && ${ids('$3', 'value = ANY(($4)::text[])')}) AND (hcodes && ($5)::bigint[]) ` +
+        'AND (ts <= $6 AND (ts < $7 OR (event_id, type) > ($8, $9))) ' +
+        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $10',
     );
     expect(query.values).toEqual([
       new Date(from),
       new Date(to),
-      ['t=delivery', 't=bounce'],
-      ['r=alice@example.com'],
+      't',
+      ['delivery', 'bounce'],
+      [hash64('r', 'alice@example.com')],
       new Date(Date.UTC(2026, 10, 27, 9)),
       new Date(Date.UTC(2026, 10, 27, 9)),
       '123',
@@ -42,33 +47,86 @@ describe('buildPageQuery', () => {
     ]);
   });
 
-  it('matches single keywords through the GIN index and phrases with a check on the phrase term', () => {
+  it('resolves keyword values in the dictionary: entries whose keywords hold them in a row', () => {
     const query = buildPageQuery(
       { from, to, filters: [{ kind: 'keyword', field: 'campaign', values: ['blackfriday', 'Summer_Sale'] }] },
       10,
     );
     expect(query.text).toBe(
-      'SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) AND ' +
-        `((${T} @> ($3)::text[] AND EXISTS (SELECT 1 FROM unnest(${T}) AS term WHERE term LIKE $4)) OR ${T} && ($5)::text[]) ` +
-        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $6',
+      `SELECT ${COLUMNS} FROM events WHERE (ts >= $1) AND (ts < $2) AND (codes && ${ids('$3', 'kw LIKE ANY(($4)::text[])')}) ` +
+        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $5',
+    );
+    expect(query.values.slice(2)).toEqual(['c', ['% blackfriday %', '% summer sale %'], 10]);
+  });
+
+  it('finds subject keywords among the codes, and checks a phrase on the whole subject, LIKE wildcards escaped', () => {
+    const query = buildPageQuery(
+      { from, to, filters: [{ kind: 'keyword', field: 'subject', values: ['50% off', 'deals'] }] },
+      1,
+    );
+    expect(query.text).toBe(
+      `SELECT ${COLUMNS} FROM events WHERE (ts >= $1) AND (ts < $2) AND (codes && ${ids('$3', 'value = ANY(($4)::text[])')} ` +
+        'OR (codes @> (SELECT array_agg(id) FROM terms_dict WHERE field = $5 AND value = ANY(($6)::text[]) HAVING count(*) = $7) ' +
+        `AND subj = ANY(${ids('$8', `kwids @> ${ids('$9', 'value = ANY(($10)::text[])')} AND kw LIKE $11`)}))) ` +
+        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $12',
     );
     expect(query.values.slice(2)).toEqual([
-      ['c:summer', 'c:sale'],
-      'c~% summer sale %',
-      ['c:blackfriday'],
-      10,
+      'j',
+      ['deals'],
+      'j',
+      ['50%', 'off'],
+      2,
+      'J',
+      'j',
+      ['50%', 'off'],
+      '% 50\\% off %',
+      1,
     ]);
   });
 
-  it('escapes LIKE wildcards in phrase values and in the legacy reason substring', () => {
-    const phrase = buildPageQuery(
-      { from, to, filters: [{ kind: 'keyword', field: 'subject', values: ['50% off'] }] },
+  it('matches reason keywords with a regular expression (trigram index), and escapes the legacy substring', () => {
+    const keywords = buildPageQuery(
+      { from, to, filters: [{ kind: 'keyword', field: 'reason', values: ['5.1.1 user', 'a+b'] }] },
       1,
     );
-    expect(phrase.values).toContain('j~% 50\\% off %');
+    expect(keywords.text).toContain('AND (reason ~* $3 OR reason ~* $4)');
+    const separator = '[[:space:][:cntrl:]_-]';
+    expect(keywords.values.slice(2, 4)).toEqual([
+      `(^|${separator})5\\.1\\.1${separator}+user(${separator}|$)`,
+      `(^|${separator})a\\+b(${separator}|$)`,
+    ]);
     const reason = buildPageQuery({ from, to, filters: [{ kind: 'reason-substring', value: '5.1_1%' }] }, 1);
     expect(reason.text).toContain('(reason ILIKE $3)');
     expect(reason.values[2]).toBe('%5.1\\_1\\%%');
+  });
+
+  it('finds event ids through the unique key, tags among the codes, metadata among the hashes', () => {
+    const query = buildPageQuery(
+      {
+        from,
+        to,
+        filters: [
+          { kind: 'exact', field: 'eventId', values: ['e1'] },
+          { kind: 'tags', values: ['vip'] },
+          { kind: 'meta', key: 'user_id', values: ['u1', '5'] },
+        ],
+      },
+      1,
+    );
+    expect(query.text).toBe(
+      `SELECT ${COLUMNS} FROM events WHERE (ts >= $1) AND (ts < $2) ` +
+        'AND (eh = ANY(($3)::bigint[]) AND event_id = ANY(($4)::text[])) ' +
+        `AND (codes && ${ids('$5', 'value = ANY(($6)::text[])')}) AND (hcodes && ($7)::bigint[]) ` +
+        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $8',
+    );
+    expect(query.values.slice(2)).toEqual([
+      [hash64('e', 'e1')],
+      ['e1'],
+      'g',
+      ['vip'],
+      [metaHash('user_id', 'u1'), metaHash('user_id', '5')],
+      1,
+    ]);
   });
 
   it('matches nothing for a keyword value made only of separators', () => {
@@ -102,14 +160,15 @@ describe('buildPageQuery, fenced', () => {
       'fenced',
     );
     expect(query.text).toBe(
-      'SELECT ts, event_id, type, body FROM (SELECT ts, event_id, type, body FROM events WHERE (ts >= $1) AND (ts < $2) ' +
-        `AND (${T} && ($3)::text[]) AND (ts <= $4 AND (ts < $5 OR (event_id, type) > ($6, $7))) OFFSET $8) AS matches ` +
-        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $9 OFFSET $10',
+      `SELECT ${COLUMNS} FROM (SELECT ${COLUMNS} FROM events WHERE (ts >= $1) AND (ts < $2) ` +
+        `AND (codes && ${ids('$3', 'kw LIKE ANY(($4)::text[])')}) AND (ts <= $5 AND (ts < $6 OR (event_id, type) > ($7, $8))) OFFSET $9) AS matches ` +
+        'ORDER BY ts DESC, event_id ASC, type ASC LIMIT $10 OFFSET $11',
     );
     expect(query.values).toEqual([
       new Date(from),
       new Date(to),
-      ['c:zephyr'],
+      'c',
+      ['% zephyr %'],
       new Date(Date.UTC(2026, 10, 27, 9)),
       new Date(Date.UTC(2026, 10, 27, 9)),
       '123',

@@ -1,26 +1,28 @@
 import { createHash } from 'node:crypto';
-import { decodeEvent, encodeEvent } from './body-codec';
-import { termsOf } from './terms';
+import { EVENT_ID_HASH, type EventIndex, hash64, indexOf } from './codes';
 
 /**
- * SparkPost's webhook envelope → the row the loader stores, and a stored row → the flat event the query
- * APIs return. A batch element is `{"msys":{"<category>":{...event...}}}`, sometimes with siblings such
- * as `"cust"`; the whole element is kept (compressed) so nothing received is lost.
+ * SparkPost's webhook envelope → the row the loader stores. A batch element is
+ * `{"msys":{"<category>":{...event...}}}`, sometimes with siblings such as `"cust"`; the whole element is
+ * kept (in a chunk, see chunks.ts) so nothing received is lost.
  */
 
 export type JsonObject = Record<string, unknown>;
 
-/** One event as stored in `events`. */
+/** One event as the loader hands it to the database. */
 export interface EventRow {
   /** Event time, epoch milliseconds (UTC). */
   readonly ts: number;
   readonly eventId: string;
+  /** The event id's hash (`eh`, in the unique key), as the decimal text of an int8. */
+  readonly eventHash: string;
   readonly type: string;
-  readonly terms: string[];
-  /** The `reason` text, kept apart for the legacy API's substring search (trigram index). */
+  /** The `reason` text, kept apart for the reason filters (trigram index). */
   readonly reason: string | null;
-  /** The whole batch element, compressed (see body-codec.ts). */
-  readonly body: Buffer;
+  /** What the index holds of the event (codes.ts). */
+  readonly index: EventIndex;
+  /** The whole batch element, as received. */
+  readonly element: unknown;
 }
 
 export interface ParsedBatch {
@@ -72,16 +74,18 @@ export function rowOf(element: unknown, fallbackTs: number): ElementOutcome {
   try {
     const { category, event } = unwrapped;
     const parsedTs = parseEventTimestamp(event.timestamp);
+    const eventId = boundedKey(textOf(event.event_id) ?? derivedEventId(element));
     return {
       kind: 'row',
       timestampFallback: parsedTs === undefined,
       row: {
         ts: parsedTs ?? fallbackTs,
-        eventId: boundedKey(textOf(event.event_id) ?? derivedEventId(element)),
+        eventId,
+        eventHash: hash64(EVENT_ID_HASH, eventId),
         type: boundedKey(textOf(event.type) ?? category),
-        terms: termsOf(event),
         reason: textOf(event.reason) ?? null,
-        body: encodeEvent(element),
+        index: indexOf(event),
+        element,
       },
     };
   } catch (error) {
@@ -128,7 +132,7 @@ function nestingExceeds(value: unknown, limit: number): boolean {
 }
 
 /** A key column's text, bounded: a longer one is replaced by its hash (the body keeps it whole). */
-function boundedKey(text: string): string {
+export function boundedKey(text: string): string {
   return text.length > MAX_KEY_CHARS
     ? `sha256:${createHash('sha256').update(`long:${text}`).digest('hex').slice(0, 40)}`
     : text;
@@ -185,7 +189,3 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The flat event stored in a row's body. */
-export function storedEvent(body: Buffer): JsonObject {
-  return unwrap(decodeEvent(body))?.event ?? {};
-}

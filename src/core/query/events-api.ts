@@ -1,5 +1,5 @@
 import { MissingParameterError } from '../../errors';
-import { isObject, type JsonObject, parseEventTimestamp, storedEvent } from '../events/rows';
+import { isObject, type JsonObject, parseEventTimestamp, unwrap } from '../events/rows';
 import { EVENTS_API_PATH } from '../paths';
 import type { StoredRow } from '../ports';
 import { isoMillis } from '../time';
@@ -7,6 +7,7 @@ import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { formatSecondsZ } from './dates';
 import {
   eventsFilter,
+  extensionFilters,
   type ListParam,
   listFilters,
   parsePerPage,
@@ -58,7 +59,8 @@ export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpe
   const { from, to } = timeWindow(params, now);
   const perPage = parsePerPage(params.get('per_page'));
   const cursor = decodeCursor(params.get('cursor'), { from, to });
-  const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];
+  const extensions = extensionFilters(params);
+  const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS), ...extensions.filters];
   if (params.list('ab_test_versions').length > 0 && params.list('ab_tests').length === 0) {
     throw new MissingParameterError(
       'Missing ab_tests parameter',
@@ -71,7 +73,7 @@ export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpe
     perPage,
     ...(cursor ? { cursor } : {}),
     filters,
-    repeat: repeatedParams(params, EVENTS_API_FILTER_PARAMS),
+    repeat: repeatedParams(params, [...EVENTS_API_FILTER_PARAMS, ...extensions.names]),
   };
 }
 
@@ -91,7 +93,7 @@ export function eventsApiResponse(
   total: number,
 ): EventsApiResponse {
   const page = rows.slice(0, spec.perPage);
-  const results = page.map((row) => toEventsApiEvent(row.ts, storedEvent(row.body)));
+  const results = page.map((row) => toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {}));
   const links: { next?: string } = {};
   const last = page[page.length - 1];
   if (rows.length > spec.perPage && last) {

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors';
-import { type JsonObject, storedEvent } from '../events/rows';
+import { type JsonObject, unwrap } from '../events/rows';
 import { LEGACY_API_PATH } from '../paths';
 import type { StoredRow } from '../ports';
 import { isoMillis, MINUTE_MS } from '../time';
@@ -7,6 +7,7 @@ import { isTimeZone, offsetMs } from './dates';
 import type { Filter } from './filters';
 import {
   eventsFilter,
+  extensionFilters,
   type ListParam,
   listFilters,
   parsePerPage,
@@ -58,12 +59,18 @@ export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
   const perPage = parsePerPage(params.get('per_page'));
   const page = parsePage(params.get('page'), perPage);
 
-  const filters: Filter[] = [eventsFilter(params), ...listFilters(params, LIST_PARAMS)];
+  const extensions = extensionFilters(params);
+  const filters: Filter[] = [
+    eventsFilter(params),
+    ...listFilters(params, LIST_PARAMS),
+    ...extensions.filters,
+  ];
   // Stored reasons lose their NULs (PostgreSQL text cannot hold one), so the searched text does too.
   const reason = params.get('reason')?.replaceAll('\u0000', '');
   if (reason !== undefined && reason.trim() !== '') filters.push({ kind: 'reason-substring', value: reason });
 
-  return { from, to, timezone, page, perPage, filters, repeat: repeatedParams(params, LEGACY_FILTER_PARAMS) };
+  const repeat = repeatedParams(params, [...LEGACY_FILTER_PARAMS, ...extensions.names]);
+  return { from, to, timezone, page, perPage, filters, repeat };
 }
 
 /**
@@ -128,7 +135,7 @@ export function legacyResponse(spec: LegacySpec, rows: readonly StoredRow[], tot
   }
   return {
     links,
-    results: rows.map((row) => toLegacyEvent(row.ts, storedEvent(row.body))),
+    results: rows.map((row) => toLegacyEvent(row.ts, unwrap(row.element)?.event ?? {})),
     total_count: total,
   };
 }

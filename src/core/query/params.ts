@@ -1,9 +1,8 @@
 import { ValidationError } from '../../errors';
 import { KNOWN_EVENT_TYPES, OTHER_EVENT_TYPES } from '../events/event-types';
-import type { TermFieldName } from '../events/terms';
 import { DAY_MS, MINUTE_MS } from '../time';
 import { parseQueryTime } from './dates';
-import { type Filter, splitList } from './filters';
+import { type Filter, type FilterField, splitList } from './filters';
 
 /**
  * Parameter reading shared by both query APIs: the URI limit, `per_page`, `events`, and list
@@ -16,7 +15,7 @@ const DEFAULT_PER_PAGE = 1000;
 const MAX_PER_PAGE = 10_000;
 
 export interface ListParam {
-  readonly field: TermFieldName;
+  readonly field: FilterField;
   readonly kind: 'exact' | 'keyword';
   /** Values must be integers (checked before any SQL is built). */
   readonly integers?: boolean;
@@ -50,6 +49,44 @@ export class QueryParams {
     const raw = this.get(name);
     return raw === undefined ? [] : splitList(raw, this.delimiter);
   }
+
+  /** Every parameter name given, once each, in order. */
+  names(): string[] {
+    return [...new Set(this.params.keys())];
+  }
+}
+
+/** The prefix of metadata filters: `meta.<key path>=v1,v2` (the key path dotted, as codes.ts indexes it). */
+const META_PREFIX = 'meta.';
+
+/**
+ * The filters SparkPost's search lacks, the reason to run one's own: `tags=a,b` (any of the rcpt_tags)
+ * and `meta.<key>=v1,v2` (rcpt_meta's value at that key path is one of the values, or an array there
+ * holds one). Both APIs take them; they AND with every other filter.
+ */
+export function extensionFilters(params: QueryParams): { filters: Filter[]; names: string[] } {
+  const filters: Filter[] = [];
+  const names: string[] = [];
+  const tags = params.list('tags');
+  if (tags.length > 0) {
+    filters.push({ kind: 'tags', values: tags });
+    names.push('tags');
+  }
+  for (const name of params.names()) {
+    if (!name.startsWith(META_PREFIX)) continue;
+    const key = name.slice(META_PREFIX.length);
+    if (key === '') {
+      throw new ValidationError(
+        'Invalid meta parameter',
+        'a metadata filter names its key: meta.<key>=<values>',
+      );
+    }
+    const values = params.list(name);
+    if (values.length === 0) continue;
+    filters.push({ kind: 'meta', key, values });
+    names.push(name);
+  }
+  return { filters, names };
 }
 
 /**

@@ -1,6 +1,16 @@
 import squelModule from 'squel';
+import { SUBJECT_FIELD, SUBJECT_KEYWORD_FIELD } from '../events/codes';
 import type { Cursor } from './cursor';
-import { escapeLike, exactTerms, type Filter, keywordLookup } from './filters';
+import {
+  type ExactLookup,
+  escapeLike,
+  exactLookup,
+  type Filter,
+  type KeywordLookup,
+  keywordLookup,
+  metaLookup,
+  tagLookup,
+} from './filters';
 
 const squel = squelModule.useFlavour('postgres');
 
@@ -20,15 +30,9 @@ export interface EventsSelection {
 type Expression = ReturnType<typeof squel.expr>;
 
 /**
- * The terms of a row as an array: exactly the expression the GIN index is built on (sql/), so that the
- * planner can use the index.
- */
-const TERMS = "string_to_array(terms, E'\\x1f')";
-
-/**
  * Adds the time window (so the planner prunes to the day partitions in range) and every filter.
  * Columns are fixed names; values are always bound parameters. squel expands arrays into lists, so an
- * array meant as one `text[]` parameter is wrapped once more.
+ * array meant as one array parameter is wrapped once more.
  */
 function applySelection<Q extends { where(condition: string | Expression, ...values: unknown[]): Q }>(
   query: Q,
@@ -39,47 +43,94 @@ function applySelection<Q extends { where(condition: string | Expression, ...val
   return q;
 }
 
-function filterCondition(filter: Filter): Expression {
+/**
+ * The dictionary ids of entries, as an array the `codes` GIN index is searched with. The subquery is an
+ * InitPlan: it runs once, and the index condition uses its result.
+ */
+const DICTIONARY_IDS = 'ARRAY(SELECT id FROM terms_dict WHERE field = ? AND ';
+
+function exactCondition(lookup: ExactLookup): Expression {
   const expr = squel.expr();
+  switch (lookup.kind) {
+    case 'hashes':
+      return expr.and('hcodes && ?::bigint[]', [[...lookup.hashes]]);
+    case 'codes':
+      return expr.and(`codes && ${DICTIONARY_IDS}value = ANY(?::text[]))`, lookup.field, [
+        [...lookup.values],
+      ]);
+    case 'event-ids':
+      // The unique key (eh, type, ts) finds them; the text check makes a hash collision harmless.
+      return expr.and(
+        'eh = ANY(?::bigint[]) AND event_id = ANY(?::text[])',
+        [[...lookup.hashes]],
+        [[...lookup.ids]],
+      );
+  }
+}
+
+function keywordCondition(lookup: KeywordLookup): Expression {
+  const expr = squel.expr();
+  switch (lookup.kind) {
+    case 'dictionary':
+      if (lookup.patterns.length === 0) return expr.and('false');
+      return expr.and(`codes && ${DICTIONARY_IDS}kw LIKE ANY(?::text[]))`, lookup.field, [
+        [...lookup.patterns],
+      ]);
+    case 'reason': {
+      if (lookup.patterns.length === 0) return expr.and('false');
+      for (const pattern of lookup.patterns) expr.or('reason ~* ?', pattern);
+      return expr;
+    }
+    case 'subject': {
+      if (lookup.values.length === 0) return expr.and('false');
+      const single = lookup.values
+        .filter((value) => value.keywords.length === 1)
+        .map((value) => value.keywords[0]);
+      if (single.length > 0) {
+        expr.or(`codes && ${DICTIONARY_IDS}value = ANY(?::text[]))`, SUBJECT_KEYWORD_FIELD, [single]);
+      }
+      for (const { keywords, pattern } of lookup.values.filter((value) => value.keywords.length > 1)) {
+        // Every keyword among the codes (the index finds those rows; NULL, so no match, when one of the
+        // keywords is unknown), then a whole subject whose keywords hold them in a row.
+        expr.or(
+          '(codes @> (SELECT array_agg(id) FROM terms_dict WHERE field = ? AND value = ANY(?::text[]) HAVING count(*) = ?)' +
+            ` AND subj = ANY(${DICTIONARY_IDS}kwids @> ARRAY(SELECT id FROM terms_dict WHERE field = ? AND value = ANY(?::text[])) AND kw LIKE ?)))`,
+          SUBJECT_KEYWORD_FIELD,
+          [[...keywords]],
+          keywords.length,
+          SUBJECT_FIELD,
+          SUBJECT_KEYWORD_FIELD,
+          [[...keywords]],
+          pattern,
+        );
+      }
+      return expr;
+    }
+  }
+}
+
+function filterCondition(filter: Filter): Expression {
   switch (filter.kind) {
     case 'exact':
-      return expr.and(`${TERMS} && ?::text[]`, [exactTerms(filter.field, filter.values)]);
+      return exactCondition(exactLookup(filter.field, filter.values));
+    case 'keyword':
+      return keywordCondition(keywordLookup(filter.field, filter.values));
+    case 'tags':
+      return exactCondition(tagLookup(filter.values));
+    case 'meta':
+      return exactCondition(metaLookup(filter.key, filter.values));
     case 'not-type':
-      // On the type column, not the terms: this default filter runs on every row of unfiltered and
-      // broad queries, and splitting each row's terms string for it is costly.
-      return expr.and('type <> ALL(?::text[])', [[...filter.values]]);
+      // On the type column: this default filter runs on every row of unfiltered and broad queries.
+      return squel.expr().and('type <> ALL(?::text[])', [[...filter.values]]);
     case 'reason-substring':
-      return expr.and('reason ILIKE ?', `%${escapeLike(filter.value)}%`);
-    case 'keyword': {
-      const single: string[] = [];
-      const alternatives = squel.expr();
-      let any = false;
-      for (const value of filter.values) {
-        const lookup = keywordLookup(filter.field, value);
-        if (lookup.kind === 'term') single.push(lookup.term);
-        if (lookup.kind === 'phrase') {
-          alternatives.or(
-            `(${TERMS} @> ?::text[] AND EXISTS (SELECT 1 FROM unnest(${TERMS}) AS term WHERE term LIKE ?))`,
-            [[...lookup.terms]],
-            lookup.pattern,
-          );
-          any = true;
-        }
-      }
-      if (single.length > 0) {
-        alternatives.or(`${TERMS} && ?::text[]`, [single]);
-        any = true;
-      }
-      // Values made only of separators hold no keyword and match nothing.
-      return any ? alternatives : expr.and('false');
-    }
+      return squel.expr().and('reason ILIKE ?', `%${escapeLike(filter.value)}%`);
   }
 }
 
 /**
  * How a page is read. `ordered`: walk the time index newest first and stop after `limit` matches — the
  * fastest plan when matches are common, but for rare ones it reads (and filters) most of the window.
- * `fenced`: fetch every match through the terms (or trigram) index, then sort the few found; an
+ * `fenced`: fetch every match through the codes, hashes (or trigram) index, then sort the few found; an
  * `OFFSET 0` subquery keeps the planner from flattening it back into the ordered walk.
  */
 export type PagePlan = 'ordered' | 'fenced';
@@ -108,7 +159,8 @@ export function choosePagePlan(matches: number, wanted: number, windowRows?: num
   return windowRows === undefined ? undefined : 'ordered';
 }
 
-const ROW_FIELDS = ['ts', 'event_id', 'type', 'body'] as const;
+/** The columns the reader (db/event-reader.ts) turns back into events. */
+const ROW_FIELDS = ['ts', 'event_id', 'type', 'chunk', 'pos', 'codes', 'subj', 'reason'] as const;
 
 /**
  * One page, newest first (ties by event_id, type), after the cursor or `offset` rows in: `limit` rows (ask

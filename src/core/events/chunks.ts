@@ -1,0 +1,109 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { EVENT_DICTIONARY_V1 } from './body-dictionary';
+import { type JsonObject, unwrap } from './rows';
+
+/**
+ * Event bodies, stored (storage v2) in chunks: up to CHUNK_EVENTS events of one batch and one day,
+ * deflated together with the v1 preset dictionary (PostgreSQL compresses nothing under ~2 KB a row, and
+ * deflate finds far more across events than within one). Each element is kept exactly as received,
+ * except that fields whose value the event's row already holds are blanked and put back on read:
+ * the row has the id, type, reason and time, and its dictionary codes hold the campaign, template, pool
+ * and the rest. A field is blanked only when what the row gives back is exactly its value, so that the
+ * restored element serialises byte for byte as the original did.
+ *
+ * Format: one version byte (2), then raw deflate of JSON `[[mask, element], …]`, in position order.
+ */
+export const CHUNK_EVENTS = 32;
+const CHUNK_VERSION = 2;
+const DICTIONARY = Buffer.from(EVENT_DICTIONARY_V1, 'utf8');
+
+/** What a stored event's row gives back (the reader has it for every row it reads). */
+export interface RowValues {
+  readonly ts: number;
+  readonly eventId: string;
+  readonly type: string;
+  readonly reason: string | null;
+  /** The dictionary values of the row's codes and subject, by dictionary field (single-valued ones). */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * The fields that may be blanked, each with where its value comes back from. The order is stored (bit i
+ * of a mask is entry i): append only, never reorder or remove.
+ */
+const LEAN_FIELDS: ReadonlyArray<readonly [string, (row: RowValues) => string | undefined]> = [
+  ['event_id', (row) => row.eventId],
+  ['type', (row) => row.type],
+  ['reason', (row) => row.reason ?? undefined],
+  ['timestamp', (row) => (row.ts % 1000 === 0 ? String(row.ts / 1000) : undefined)],
+  ['subject', (row) => row.fields.J],
+  ['campaign_id', (row) => row.fields.c],
+  ['template_id', (row) => row.fields.tp],
+  ['ip_pool', (row) => row.fields.p],
+  ['recipient_domain', (row) => row.fields.rd],
+  ['routing_domain', (row) => row.fields.rd],
+  ['sending_domain', (row) => row.fields.sd],
+  ['mailbox_provider', (row) => row.fields.mp],
+  ['mailbox_provider_region', (row) => row.fields.mr],
+  ['friendly_from', (row) => row.fields.f],
+  ['sending_ip', (row) => row.fields.i],
+  ['subaccount_id', (row) => row.fields.s],
+  ['bounce_class', (row) => row.fields.b],
+  ['ab_test_id', (row) => row.fields.a],
+  ['ab_test_version', (row) => row.fields.av],
+];
+
+/** Fields 0–3 come back from the row's own columns; the others from its dictionary codes. */
+const FROM_DICTIONARY = ~0b1111;
+
+/** Whether restoring an element with this mask needs the dictionary values of its row's codes. */
+export function needsDictionary(mask: number): boolean {
+  return (mask & FROM_DICTIONARY) !== 0;
+}
+
+/** An element with the fields its row gives back blanked, and the mask saying which. */
+export function blank(element: unknown, row: RowValues): [number, unknown] {
+  const inner = unwrap(element);
+  if (!inner) return [0, element];
+  let mask = 0;
+  let event: JsonObject | undefined;
+  LEAN_FIELDS.forEach(([name, source], bit) => {
+    const value = inner.event[name];
+    if (typeof value !== 'string' || value === '' || value !== source(row)) return;
+    event ??= { ...inner.event };
+    event[name] = '';
+    mask |= 1 << bit;
+  });
+  if (!event) return [0, element];
+  const msys = { ...(element as { msys: JsonObject }).msys, [inner.category]: event };
+  return [mask, { ...(element as JsonObject), msys }];
+}
+
+/** The element as received, from its blanked form, its mask and its row. */
+export function restore(blanked: unknown, mask: number, row: RowValues): unknown {
+  if (mask === 0) return blanked;
+  const inner = unwrap(blanked);
+  if (!inner) return blanked;
+  LEAN_FIELDS.forEach(([name, source], bit) => {
+    if ((mask & (1 << bit)) === 0) return;
+    const value = source(row);
+    if (value === undefined) throw new Error(`chunk field ${name} has no value to restore`);
+    inner.event[name] = value;
+  });
+  return blanked;
+}
+
+/** Deflates the blanked elements of one chunk, in position order. */
+export function encodeChunk(items: ReadonlyArray<[number, unknown]>): Buffer {
+  const compressed = deflateRawSync(JSON.stringify(items), { dictionary: DICTIONARY });
+  return Buffer.concat([Buffer.of(CHUNK_VERSION), compressed]);
+}
+
+/** The blanked elements of a chunk, in position order. */
+export function decodeChunk(chunk: Buffer): Array<[number, unknown]> {
+  if (chunk[0] !== CHUNK_VERSION) throw new Error(`unknown chunk version ${chunk[0]}`);
+  const items = JSON.parse(inflateRawSync(chunk.subarray(1), { dictionary: DICTIONARY }).toString('utf8'));
+  if (!Array.isArray(items)) throw new Error('a chunk holds a JSON array');
+  return items as Array<[number, unknown]>;
+}
+
