@@ -44,8 +44,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: a terminal's Ctrl-C may reach the process twice (from the terminal and relayed by
+  // npm), and a second default SIGINT would kill it mid-stop, leaving PostgreSQL running.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 /** What to tell the user: where things are, and credentials only when they were just generated. */

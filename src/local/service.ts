@@ -27,6 +27,8 @@ export type LocalServiceConfig = Pick<Config, (typeof LOCAL_SECTIONS)[number]>;
 /** The loader's own connections: queries can never take them (its statements may run long). */
 const LOADER_CONNECTIONS = 2;
 const LOADER_STATEMENT_TIMEOUT_MS = 10 * 60_000;
+/** How long a stop lets requests in progress finish. */
+const STOP_GRACE_MS = 2000;
 
 export interface LocalService {
   /** e.g. http://127.0.0.1:3000 */
@@ -149,8 +151,13 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
     health,
     async stop() {
       clearInterval(timer);
-      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
-      server.closeAllConnections();
+      // No new connections; idle keep-alive ones close now, busy ones after their request or a grace
+      // period (a request cut short was not answered 200, so SparkPost sends it again).
+      const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
       // The slice of batches in progress finishes; the rest stays stored for the next start.
       await loads.stop();
       await database.stop();
