@@ -86,8 +86,8 @@ CREATE TABLE event_chunks (
 ) PARTITION BY RANGE (chunk_id);
 ALTER TABLE event_chunks ALTER COLUMN z SET STORAGE EXTERNAL;
 CREATE UNIQUE INDEX event_chunks_id ON event_chunks (chunk_id);
--- Each batch reserves 1024 chunk numbers at once (the low 32 bits of its chunk ids).
-CREATE SEQUENCE event_chunk_seq INCREMENT BY 1024;
+-- Chunk numbers (the low 32 bits of chunk ids), taken by each batch for its chunks.
+CREATE SEQUENCE event_chunk_seq;
 
 -- Creates the partitions of one UTC day (events and their chunks) unless they exist. Safe concurrently.
 CREATE FUNCTION ensure_events_partition(day date) RETURNS boolean

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
 import { describe, loadBatch, loadPending } from './core/load-batch';
+import { convertV1 } from './db/convert-v1';
 import { createEventStore } from './db/event-store';
 import { maintain } from './db/maintain';
 import { migrate } from './db/migrate';
@@ -42,6 +43,10 @@ async function main(): Promise<number> {
   try {
     await migrate(db, MIGRATIONS, logger);
     const events = createEventStore(db);
+    if (command === 'migrate') {
+      const report = await convertV1(db, events, logger);
+      if (report.converted > 0) process.stdout.write(`${report.converted} v1 event(s) converted to storage v2\n`);
+    }
     const deps = { store: dirBatchStore(config.local.dataDir), events, logger };
     switch (command) {
       case 'maintain':

@@ -46,7 +46,7 @@ interface PlacedRow {
  * batch is loaded again with the rows bisected under savepoints, so each refused event is found and
  * counted on the batch record with the reason, and every other event is stored.
  */
-export function createEventStore(db: Db): EventStore {
+export function createEventStore(db: Db): EventStore & { write(rows: readonly EventRow[]): Promise<number> } {
   const knownDays = new Set<string>();
   /** Dictionary ids this process has seen committed, with the newest day it recorded for each. */
   const dictionary = new Map<string, { id: number; lastSeen: string }>();
@@ -86,11 +86,10 @@ export function createEventStore(db: Db): EventStore {
   ): Promise<LoadResult> {
     const learned = new Map<string, { id: number; lastSeen: string }>();
     const result = await db.transaction(async (tx) => {
-      const claim = await tx.query<{ chunk_base: string }>(
+      const claim = await tx.query(
         `INSERT INTO batches (batch_id, object_key, received_at, status, event_count, skipped_count)
          VALUES ($1, $2, $3, 'loaded', $4, $5)
-         ON CONFLICT (batch_id) DO NOTHING
-         RETURNING nextval('event_chunk_seq') AS chunk_base`,
+         ON CONFLICT (batch_id) DO NOTHING`,
         [
           batch.batchId,
           batch.objectKey,
@@ -99,11 +98,10 @@ export function createEventStore(db: Db): EventStore {
           batch.skipped,
         ],
       );
-      const base = claim.rows[0]?.chunk_base;
-      if (base === undefined) return { status: 'already-loaded' } as const;
+      if (claim.rowCount === 0) return { status: 'already-loaded' } as const;
 
       const ids = await resolveDictionary(tx, rows, learned);
-      const placed = placeInChunks(rows, ids, BigInt(base));
+      const placed = placeInChunks(rows, ids, await chunkNumbers(tx, chunkCount(rows)));
       await insertChunks(tx, placed.chunks);
       const refused: string[] = [];
       const inserted = isolate
@@ -235,34 +233,75 @@ export function createEventStore(db: Db): EventStore {
     return (await db.query('DELETE FROM batches')).rowCount ?? 0;
   }
 
-  return { load, reject, known, forgetBatches };
+  /**
+   * Writes events that belong to no batch record (the conversion of v1 events): one transaction, the
+   * same dictionary, chunks and insert as a load. Returns how many were new.
+   */
+  async function write(rows: readonly EventRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const days = [...new Set(rows.map((row) => utcDay(row.ts)))].sort();
+    await ensurePartitions(db, days, knownDays);
+    const learned = new Map<string, { id: number; lastSeen: string }>();
+    const inserted = await db.transaction(async (tx) => {
+      const ids = await resolveDictionary(tx, rows, learned);
+      const placed = placeInChunks(rows, ids, await chunkNumbers(tx, chunkCount(rows)));
+      await insertChunks(tx, placed.chunks);
+      return insertRows(tx, placed.rows);
+    });
+    for (const [key, entry] of learned) dictionary.set(key, entry);
+    return inserted;
+  }
+
+  return { load, reject, known, forgetBatches, write };
+}
+
+/** The rows of each day, days in order. */
+function byDay(rows: readonly EventRow[]): Array<[string, EventRow[]]> {
+  const days = new Map<string, EventRow[]>();
+  for (const row of rows) {
+    const day = utcDay(row.ts);
+    const list = days.get(day);
+    if (list) list.push(row);
+    else days.set(day, [row]);
+  }
+  return [...days.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** How many chunks the rows fill: each day's rows, CHUNK_EVENTS to a chunk. */
+function chunkCount(rows: readonly EventRow[]): number {
+  return byDay(rows).reduce((sum, [, dayRows]) => sum + Math.ceil(dayRows.length / CHUNK_EVENTS), 0);
+}
+
+/** `count` distinct chunk numbers from the sequence (distinct across concurrent loaders). */
+async function chunkNumbers(tx: Queryable, count: number): Promise<bigint[]> {
+  if (count === 0) return [];
+  const result = await tx.query<{ n: string }>(
+    "SELECT nextval('event_chunk_seq') AS n FROM generate_series(1, $1)",
+    [count],
+  );
+  return result.rows.map((row) => BigInt(row.n));
 }
 
 /**
  * Groups the rows by day (a chunk's id carries its day, so it goes with the day's partition) and, within
  * a day, by campaign (similar events deflate better together), CHUNK_EVENTS to a chunk; blanks in each
- * body what its row gives back. Chunk ids: the epoch day in the top 32 bits, the batch's reserved
- * numbers (`base` + k) in the low 32.
+ * body what its row gives back. Chunk ids: the epoch day in the top 32 bits, a number from the sequence
+ * in the low 32 (it wraps after 4 billion chunks; ids only need to differ within a day).
  */
 function placeInChunks(
   rows: readonly EventRow[],
   ids: ReadonlyMap<string, number>,
-  base: bigint,
+  numbers: readonly bigint[],
 ): { rows: PlacedRow[]; chunks: Array<{ id: string; z: Buffer }> } {
-  const byDay = new Map<string, EventRow[]>();
-  for (const row of rows) {
-    const day = utcDay(row.ts);
-    byDay.set(day, [...(byDay.get(day) ?? []), row]);
-  }
   const placed: PlacedRow[] = [];
   const chunks: Array<{ id: string; z: Buffer }> = [];
-  let k = 0n;
-  for (const [day, dayRows] of [...byDay.entries()].sort()) {
+  let k = 0;
+  for (const [day, dayRows] of byDay(rows)) {
     const epochDay = BigInt(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
     const sorted = [...dayRows].sort((a, b) => campaignOf(a).localeCompare(campaignOf(b)));
     for (let start = 0; start < sorted.length; start += CHUNK_EVENTS) {
-      const chunk = ((epochDay << 32n) | ((base + k) & 0xffffffffn)).toString();
-      k += 1n;
+      const chunk = ((epochDay << 32n) | ((numbers[k] as bigint) & 0xffffffffn)).toString();
+      k += 1;
       const items: Array<[number, unknown]> = [];
       sorted.slice(start, start + CHUNK_EVENTS).forEach((row, pos) => {
         const values = fieldValues(row.index);

@@ -7,6 +7,7 @@ import { BATCH_PREFIX } from '../core/batch-key';
 import { describe } from '../core/load-batch';
 import type { EventReader } from '../core/ports';
 import { createEventReader } from '../db/event-reader';
+import { convertV1 } from '../db/convert-v1';
 import { createEventStore } from '../db/event-store';
 import { maintain } from '../db/maintain';
 import { migrate } from '../db/migrate';
@@ -127,6 +128,10 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
       );
     await runMaintenance();
     loads.scan();
+    // A database upgraded from storage v1: its events move to v2 a day at a time, in the background.
+    convertV1(loaderDb, createEventStore(loaderDb), logger).catch((error: unknown) =>
+      logger.error('conversion of v1 events failed; the next start tries again', { error: describe(error) }),
+    );
     // A safety net only: stored batches are loaded as they arrive, and retried within seconds.
     timer = setInterval(() => {
       void runMaintenance();

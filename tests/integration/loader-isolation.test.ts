@@ -200,3 +200,22 @@ describe('a redelivered batch that is stored but not loaded yet', () => {
     expect(await batchRecord('redelivered')).toMatchObject({ status: 'loaded', inserted_count: 7 });
   });
 });
+
+describe('a very large batch', () => {
+  it('loads whole: 40,000 events of one day fill 1,250 chunks, each with its own id', async () => {
+    const batch = makeBatch(40_000, now - 7 * HOUR_MS, 'huge-', 50);
+    // Straight to the store: as JSON this is over the webhook's 10 MiB limit.
+    const result = await createEventStore(t.database.db).load({
+      batchId: 'huge',
+      objectKey: 'batches/huge.json.gz',
+      receivedAt: new Date(),
+      ...rowsOfBatch(batch, now),
+    });
+    expect(result).toMatchObject({ status: 'loaded', inserted: 40_000, duplicates: 0 });
+    const chunks = await t.database.db.query(
+      "SELECT count(DISTINCT chunk)::int AS n FROM events WHERE event_id LIKE 'huge-%'",
+    );
+    expect(chunks.rows[0]?.n).toBe(1250);
+    expect(await total('event_ids=huge-000000,huge-039999')).toBe(2);
+  });
+});
