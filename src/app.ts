@@ -9,6 +9,7 @@ import {
 import { type HttpRequest, type HttpResponse, jsonResponse, toErrorResponse } from './core/http';
 import {
   EVENTS_API_DOCUMENTATION_PATH,
+  EVENTS_API_METADATA_KEYS_PATH,
   EVENTS_API_PATH,
   EVENTS_API_SAMPLES_PATH,
   HEALTH_PATH,
@@ -17,6 +18,7 @@ import {
   LEGACY_SAMPLES_PATH,
   WEBHOOK_PATH,
 } from './core/paths';
+import { listMetadataKeys } from './core/query/metadata-keys';
 import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
 import { receiveWebhook, type WebhookDeps } from './core/webhook';
 import { MethodNotAllowedError, NotFoundError } from './errors';
@@ -97,6 +99,13 @@ export const ROUTES: readonly Route[] = [
     path: EVENTS_API_PATH,
     access: 'api-key',
     serve: async (request, deps) => ok(await searchMessageEvents(request.rawQuery, deps)),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: EVENTS_API_METADATA_KEYS_PATH,
+    access: 'api-key',
+    serve: async (request, deps) => ok(await listMetadataKeys(request.rawQuery, deps)),
   },
   {
     fn: 'queryEvents',

@@ -45,7 +45,8 @@ async function main(): Promise<number> {
     const events = createEventStore(db);
     if (command === 'migrate') {
       const report = await convertV1(db, events, logger);
-      if (report.converted > 0) process.stdout.write(`${report.converted} v1 event(s) converted to storage v2\n`);
+      if (report.converted > 0)
+        process.stdout.write(`${report.converted} v1 event(s) converted to storage v2\n`);
     }
     const deps = { store: dirBatchStore(config.local.dataDir), events, logger };
     switch (command) {

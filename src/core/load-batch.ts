@@ -4,7 +4,16 @@ import { gunzip as gunzipCb } from 'node:zlib';
 import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { BATCH_PREFIX, batchIdFromKey } from './batch-key';
-import { addOutcome, emptyParsedBatch, type ParsedBatch, rowOf } from './events/rows';
+import { type PackedRows, packableEvent, packing } from './events/chunks';
+import {
+  addOutcome,
+  BEYOND_DAY_LIMIT,
+  type EventRow,
+  emptyParsedBatch,
+  type ParsedBatch,
+  rowOf,
+  withinDayLimit,
+} from './events/rows';
 import type { BatchStore, EventStore, LoadResult } from './ports';
 
 const gunzip = promisify(gunzipCb);
@@ -29,6 +38,7 @@ type PreparedBatch =
       readonly batchId: string;
       readonly storedAt: Date;
       readonly parsed: ParsedBatch;
+      readonly packed: PackedRows<EventRow>;
       readonly started: number;
     }
   | {
@@ -77,7 +87,21 @@ async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): Promise
     if (i > 0 && i % ELEMENTS_PER_TURN === 0) await nextTurn();
     addOutcome(parsed, rowOf(batch[i], fallbackTs));
   }
-  return { kind: 'rows', key, batchId, storedAt: object.storedAt, parsed, started };
+  // Bodies packed here, a chunk per turn, so that the database's turn holds only its statements.
+  const { kept, beyond } = withinDayLimit(parsed.rows);
+  const rejected = [...parsed.rejected, ...Array.from({ length: beyond }, () => BEYOND_DAY_LIMIT)];
+  const steps = packing(kept, packableEvent);
+  let step = steps.next();
+  for (; !step.done; step = steps.next()) await nextTurn();
+  return {
+    kind: 'rows',
+    key,
+    batchId,
+    storedAt: object.storedAt,
+    parsed: { ...parsed, rows: [...kept], rejected },
+    packed: step.value,
+    started,
+  };
 }
 
 function isMissing(error: unknown): boolean {
@@ -107,6 +131,7 @@ async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<Loa
     rows: parsed.rows,
     skipped: parsed.skipped,
     rejected: parsed.rejected,
+    packed: prepared.packed,
   });
   const ms = Math.round(performance.now() - prepared.started);
   if (result.status === 'already-loaded') {

@@ -1,3 +1,4 @@
+import type { PackedRows } from './events/chunks';
 import type { EventRow } from './events/rows';
 import type { SqlQuery } from './query/sql';
 
@@ -34,6 +35,11 @@ export interface BatchLoad {
   readonly skipped: number;
   /** Why each event the loader already found it cannot store was refused (counted, not inserted). */
   readonly rejected?: readonly string[];
+  /**
+   * The rows' bodies already packed into chunks (the loader does it before the database's turn, so that
+   * the two overlap); the store packs them itself when absent. Its rows are `rows`, reordered.
+   */
+  readonly packed?: PackedRows<EventRow>;
 }
 
 export type LoadResult =
@@ -69,4 +75,6 @@ export interface StoredRow {
 export interface EventReader {
   rows(query: SqlQuery): Promise<StoredRow[]>;
   count(query: SqlQuery): Promise<number>;
+  /** The rows of a statement that reads no events (e.g. the dictionary), as the database returns them. */
+  records(query: SqlQuery): Promise<ReadonlyArray<Readonly<Record<string, unknown>>>>;
 }

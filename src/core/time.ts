@@ -3,9 +3,18 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
-/** The UTC day (YYYY-MM-DD) an epoch-millisecond time falls on. */
+const dayNames = new Map<number, string>();
+
+/** The UTC day (YYYY-MM-DD) an epoch-millisecond time falls on (names kept: the loader asks per event). */
 export function utcDay(ms: number): string {
-  return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  let name = dayNames.get(day);
+  if (name === undefined) {
+    if (dayNames.size > 10_000) dayNames.clear();
+    name = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    dayNames.set(day, name);
+  }
+  return name;
 }
 
 /** Every UTC day from `fromMs` to `toMs` inclusive. */

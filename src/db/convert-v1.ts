@@ -27,7 +27,9 @@ export async function convertV1(
   logger: Logger,
   { deadline = Number.POSITIVE_INFINITY }: { deadline?: number } = {},
 ): Promise<ConversionReport> {
-  const exists = await db.query<{ present: boolean }>("SELECT to_regclass('events_v1') IS NOT NULL AS present");
+  const exists = await db.query<{ present: boolean }>(
+    "SELECT to_regclass('events_v1') IS NOT NULL AS present",
+  );
   if (!exists.rows[0]?.present) return { converted: 0, remainingDays: 0 };
   const partitions = async () =>
     (
@@ -59,7 +61,9 @@ async function convertPartition(
     await client.query('BEGIN');
     try {
       // A cursor: a day of v1 rows at once would not fit in memory comfortably.
-      await client.query(`DECLARE v1 NO SCROLL CURSOR FOR SELECT ts, body FROM "${partition.replaceAll('"', '""')}"`);
+      await client.query(
+        `DECLARE v1 NO SCROLL CURSOR FOR SELECT ts, body FROM "${partition.replaceAll('"', '""')}"`,
+      );
       for (;;) {
         const slice = await client.query<{ ts: Date; body: Buffer }>(`FETCH ${SLICE} FROM v1`);
         if (slice.rows.length === 0) break;

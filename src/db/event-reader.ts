@@ -90,5 +90,8 @@ export function createEventReader(db: Queryable): EventReader {
       const result = await db.query<{ count: string }>(query.text, query.values);
       return Number(result.rows[0]?.count ?? 0);
     },
+    async records(query) {
+      return (await db.query<Record<string, unknown>>(query.text, query.values)).rows;
+    },
   };
 }

@@ -1,17 +1,10 @@
-import { blank, CHUNK_EVENTS, encodeChunk } from '../core/events/chunks';
-import { type DictKey, fieldValues, META_KEY_FIELD } from '../core/events/codes';
-import type { EventRow } from '../core/events/rows';
+import { type PackedRows, packableEvent, packRows } from '../core/events/chunks';
+import { type DictKey, META_KEY_FIELD } from '../core/events/codes';
+import { BEYOND_DAY_LIMIT, type EventRow, withinDayLimit } from '../core/events/rows';
 import type { BatchLoad, EventStore, LoadResult } from '../core/ports';
 import { DAY_MS, utcDay } from '../core/time';
 import { ensurePartitions } from './partitions';
 import { CHECK_VIOLATION, type Db, type Queryable } from './pool';
-
-/**
- * One batch may touch at most this many UTC days. Each day is a partition the insert locks (with its
- * indexes), and a batch spread over thousands of days would exhaust PostgreSQL's lock table ("out of
- * shared memory") on every attempt. SparkPost batches are a live stream: a few days at most.
- */
-export const MAX_DAYS_PER_BATCH = 64;
 
 /**
  * SQLSTATE classes of errors about the data of a row (22 data exception, 23 integrity, 54 program limit,
@@ -52,17 +45,17 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
   const dictionary = new Map<string, { id: number; lastSeen: string }>();
 
   async function load(batch: BatchLoad): Promise<LoadResult> {
-    const { kept, beyond } = withinDayLimit(batch.rows);
-    const rejected = [
-      ...(batch.rejected ?? []),
-      ...Array.from(
-        { length: beyond },
-        () => `the batch spans more than ${MAX_DAYS_PER_BATCH} days; this event's day was left out`,
-      ),
-    ];
-    const days = [...new Set(kept.map((row) => utcDay(row.ts)))].sort();
+    let packed = batch.packed;
+    let rejected = batch.rejected ?? [];
+    if (!packed) {
+      const { kept, beyond } = withinDayLimit(batch.rows);
+      rejected = [...rejected, ...Array.from({ length: beyond }, () => BEYOND_DAY_LIMIT)];
+      packed = packRows(kept, packableEvent);
+    }
+    const chunks: PackedRows<EventRow> = packed;
+    const days = [...new Set(chunks.chunks.map((chunk) => utcDay(chunk.epochDay * DAY_MS)))].sort();
     let partitionsCreated = await ensurePartitions(db, days, knownDays);
-    const attempt = (isolate: boolean) => insert(batch, kept, rejected, partitionsCreated, isolate);
+    const attempt = (isolate: boolean) => insert(batch, chunks, rejected, partitionsCreated, isolate);
     try {
       return await attempt(false);
     } catch (error) {
@@ -79,7 +72,7 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
 
   async function insert(
     batch: BatchLoad,
-    rows: readonly EventRow[],
+    packed: PackedRows<EventRow>,
     rejected: readonly string[],
     partitionsCreated: readonly string[],
     isolate: boolean,
@@ -100,8 +93,12 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
       );
       if (claim.rowCount === 0) return { status: 'already-loaded' } as const;
 
-      const ids = await resolveDictionary(tx, rows, learned);
-      const placed = placeInChunks(rows, ids, await chunkNumbers(tx, chunkCount(rows)));
+      const { rows } = packed;
+      const placed = place(
+        packed,
+        await resolveDictionary(tx, rows, learned),
+        await chunkNumbers(tx, packed.chunks.length),
+      );
       await insertChunks(tx, placed.chunks);
       const refused: string[] = [];
       const inserted = isolate
@@ -242,9 +239,10 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
     const days = [...new Set(rows.map((row) => utcDay(row.ts)))].sort();
     await ensurePartitions(db, days, knownDays);
     const learned = new Map<string, { id: number; lastSeen: string }>();
+    const packed = packRows(rows, packableEvent);
     const inserted = await db.transaction(async (tx) => {
-      const ids = await resolveDictionary(tx, rows, learned);
-      const placed = placeInChunks(rows, ids, await chunkNumbers(tx, chunkCount(rows)));
+      const ids = await resolveDictionary(tx, packed.rows, learned);
+      const placed = place(packed, ids, await chunkNumbers(tx, packed.chunks.length));
       await insertChunks(tx, placed.chunks);
       return insertRows(tx, placed.rows);
     });
@@ -253,23 +251,6 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
   }
 
   return { load, reject, known, forgetBatches, write };
-}
-
-/** The rows of each day, days in order. */
-function byDay(rows: readonly EventRow[]): Array<[string, EventRow[]]> {
-  const days = new Map<string, EventRow[]>();
-  for (const row of rows) {
-    const day = utcDay(row.ts);
-    const list = days.get(day);
-    if (list) list.push(row);
-    else days.set(day, [row]);
-  }
-  return [...days.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-}
-
-/** How many chunks the rows fill: each day's rows, CHUNK_EVENTS to a chunk. */
-function chunkCount(rows: readonly EventRow[]): number {
-  return byDay(rows).reduce((sum, [, dayRows]) => sum + Math.ceil(dayRows.length / CHUNK_EVENTS), 0);
 }
 
 /** `count` distinct chunk numbers from the sequence (distinct across concurrent loaders). */
@@ -283,49 +264,30 @@ async function chunkNumbers(tx: Queryable, count: number): Promise<bigint[]> {
 }
 
 /**
- * Groups the rows by day (a chunk's id carries its day, so it goes with the day's partition) and, within
- * a day, by campaign (similar events deflate better together), CHUNK_EVENTS to a chunk; blanks in each
- * body what its row gives back. Chunk ids: the epoch day in the top 32 bits, a number from the sequence
- * in the low 32 (it wraps after 4 billion chunks; ids only need to differ within a day).
+ * Gives each packed chunk its id — the epoch day in the top 32 bits, a number from the sequence in the
+ * low 32 (it wraps after 4 billion chunks; ids only need to differ within a day) — and each row its
+ * dictionary ids, chunk and position.
  */
-function placeInChunks(
-  rows: readonly EventRow[],
+function place(
+  packed: PackedRows<EventRow>,
   ids: ReadonlyMap<string, number>,
   numbers: readonly bigint[],
 ): { rows: PlacedRow[]; chunks: Array<{ id: string; z: Buffer }> } {
-  const placed: PlacedRow[] = [];
-  const chunks: Array<{ id: string; z: Buffer }> = [];
-  let k = 0;
-  for (const [day, dayRows] of byDay(rows)) {
-    const epochDay = BigInt(Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS));
-    const sorted = [...dayRows].sort((a, b) => campaignOf(a).localeCompare(campaignOf(b)));
-    for (let start = 0; start < sorted.length; start += CHUNK_EVENTS) {
-      const chunk = ((epochDay << 32n) | ((numbers[k] as bigint) & 0xffffffffn)).toString();
-      k += 1;
-      const items: Array<[number, unknown]> = [];
-      sorted.slice(start, start + CHUNK_EVENTS).forEach((row, pos) => {
-        const values = fieldValues(row.index);
-        items.push(
-          blank(row.element, {
-            ts: row.ts,
-            eventId: row.eventId,
-            type: row.type,
-            reason: row.reason,
-            fields: values,
-          }),
-        );
-        const codes = [...new Set(row.index.codes.map((key) => ids.get(dictKeyId(key)) as number))];
-        const subj = row.index.subject ? (ids.get(dictKeyId(row.index.subject)) ?? null) : null;
-        placed.push({ row, codes, subj, chunk, pos });
-      });
-      chunks.push({ id: chunk, z: encodeChunk(items) });
-    }
-  }
-  return { rows: placed, chunks };
-}
-
-function campaignOf(row: EventRow): string {
-  return row.index.codes.find((key) => key.field === 'c')?.value ?? '';
+  const chunks = packed.chunks.map((chunk, k) => ({
+    id: ((BigInt(chunk.epochDay) << 32n) | ((numbers[k] as bigint) & 0xffffffffn)).toString(),
+    z: chunk.z,
+  }));
+  const rows = packed.rows.map((row, i): PlacedRow => {
+    const { chunk, pos } = packed.places[i] as { chunk: number; pos: number };
+    return {
+      row,
+      codes: [...new Set(row.index.codes.map((key) => ids.get(dictKeyId(key)) as number))],
+      subj: row.index.subject ? (ids.get(dictKeyId(row.index.subject)) ?? null) : null,
+      chunk: (chunks[chunk] as { id: string }).id,
+      pos,
+    };
+  });
+  return { rows, chunks };
 }
 
 async function insertChunks(tx: Queryable, chunks: ReadonlyArray<{ id: string; z: Buffer }>): Promise<void> {
@@ -391,25 +353,4 @@ async function insertIsolated(tx: Queryable, rows: readonly PlacedRow[], refused
       (await insertIsolated(tx, rows.slice(middle), refused))
     );
   }
-}
-
-/**
- * The rows of at most MAX_DAYS_PER_BATCH days: the days with the most events, ties to the most recent.
- * `beyond` counts the others.
- */
-function withinDayLimit(rows: readonly EventRow[]): { kept: readonly EventRow[]; beyond: number } {
-  const perDay = new Map<string, number>();
-  for (const row of rows) {
-    const day = utcDay(row.ts);
-    perDay.set(day, (perDay.get(day) ?? 0) + 1);
-  }
-  if (perDay.size <= MAX_DAYS_PER_BATCH) return { kept: rows, beyond: 0 };
-  const allowed = new Set(
-    [...perDay.entries()]
-      .sort(([dayA, a], [dayB, b]) => b - a || (dayA < dayB ? 1 : -1))
-      .slice(0, MAX_DAYS_PER_BATCH)
-      .map(([day]) => day),
-  );
-  const kept = rows.filter((row) => allowed.has(utcDay(row.ts)));
-  return { kept, beyond: rows.length - kept.length };
 }

@@ -6,8 +6,8 @@ import type { ApiAuthConfig, Config, WebhookAuthConfig } from '../config';
 import { BATCH_PREFIX } from '../core/batch-key';
 import { describe } from '../core/load-batch';
 import type { EventReader } from '../core/ports';
-import { createEventReader } from '../db/event-reader';
 import { convertV1 } from '../db/convert-v1';
+import { createEventReader } from '../db/event-reader';
 import { createEventStore } from '../db/event-store';
 import { maintain } from '../db/maintain';
 import { migrate } from '../db/migrate';
@@ -100,7 +100,11 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
       onBatch: (key) => loads.add(key),
     },
     query: {
-      reader: { rows: (query) => reader().rows(query), count: (query) => reader().count(query) },
+      reader: {
+        rows: (query) => reader().rows(query),
+        count: (query) => reader().count(query),
+        records: (query) => reader().records(query),
+      },
       now: Date.now,
       auth: apiAuth,
       health,

@@ -66,7 +66,8 @@ const FIELD: Record<string, (e: FlatEvent) => string | undefined> = {
   ab_test_version: (e) => str(e.ab_test_version),
 };
 
-type Rule = (values: string[]) => Predicate;
+/** A parameter's meaning, given its values (and its name, for `meta.<key>`). */
+type Rule = (values: string[], name: string) => Predicate;
 const exact =
   (field: string, fold = false): Rule =>
   (values) =>
@@ -89,6 +90,50 @@ const keyword =
   (e) =>
     values.some((v) => keywordMatches(FIELD[field]?.(e), v, dots));
 
+/** Control characters, which the stored form (PostgreSQL text) turns into spaces, in values as in queries. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it matches.
+const clean = (text: string) => text.replace(/[\u0000-\u001f]/g, ' ');
+
+/** `tags`: one of the event's rcpt_tags (strings) is one of the values, exactly (case matters). */
+const tags: Rule = (values) => {
+  const wanted = new Set(values.map(clean));
+  return (e) =>
+    Array.isArray(e.rcpt_tags) &&
+    e.rcpt_tags.some((tag) => typeof tag === 'string' && wanted.has(clean(tag)));
+};
+
+/**
+ * Every (key path, value) of rcpt_meta: nested objects' keys joined by dots, strings as they are,
+ * numbers and booleans as their JSON text, each member of an array as a value of the array's key (an
+ * object member nests under it; an array member does not count). null counts as nothing.
+ */
+function metaEntries(meta: unknown): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const visit = (value: unknown, path: string, inArray: boolean) => {
+    if (typeof value === 'string') out.push([path, clean(value)]);
+    else if (typeof value === 'number' || typeof value === 'boolean') out.push([path, JSON.stringify(value)]);
+    else if (Array.isArray(value)) {
+      if (!inArray) for (const member of value) visit(member, path, true);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) visit(inner, `${path}.${clean(key)}`, false);
+    }
+  };
+  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) {
+    for (const [key, value] of Object.entries(meta)) visit(value, clean(key), false);
+  }
+  return out;
+}
+
+/** `meta.<key path>`: rcpt_meta holds one of the values at that path (see metaEntries). */
+const meta: Rule = (values, name) => {
+  const key = clean(name.slice('meta.'.length));
+  const wanted = new Set(values.map(clean));
+  return (e) => metaEntries(e.rcpt_meta).some(([path, value]) => path === key && wanted.has(value));
+};
+
+/** The rules both APIs add to SparkPost's: `tags`, and `meta.*` for every `meta.<key>` parameter. */
+const EXTENSION_RULES: Record<string, Rule> = { tags, 'meta.*': meta };
+
 export const EVENTS_API_RULES: Record<string, Rule> = {
   event_ids: exact('event_id'),
   recipients: exact('rcpt_to', true),
@@ -109,6 +154,7 @@ export const EVENTS_API_RULES: Record<string, Rule> = {
   mailbox_provider_regions: keyword('mailbox_provider_region'),
   ab_tests: keyword('ab_test_id'),
   ab_test_versions: integer('ab_test_version'),
+  ...EXTENSION_RULES,
 };
 
 export const LEGACY_RULES: Record<string, Rule> = {
@@ -126,6 +172,7 @@ export const LEGACY_RULES: Record<string, Rule> = {
     const wanted = values.join(',');
     return reason?.toLowerCase().includes(wanted.toLowerCase()) === true;
   },
+  ...EXTENSION_RULES,
 };
 
 /**
@@ -144,8 +191,8 @@ export function expectedEvents(
     types.length > 0 ? (e) => types.includes(e.type as string) : (e) => !OTHER_TYPES.has(e.type as string),
   );
   for (const [name, values] of Object.entries(params)) {
-    const rule = rules[name];
-    if (rule && values.length > 0) predicates.push(rule(values));
+    const rule = rules[name] ?? (name.startsWith('meta.') ? rules['meta.*'] : undefined);
+    if (rule && values.length > 0) predicates.push(rule(values, name));
   }
   const ts = (e: FlatEvent) => Number(e.timestamp) * 1000;
   return events

@@ -45,7 +45,46 @@ export const SEED_VALUES = {
   regions: ['North America - USA', 'Europe - UK', 'Asia - Japan'],
   abTests: ['subject-test', 'cta_test', 'subject'],
   abVersions: ['1', '2'],
+  /** rcpt_tags come from this pool, 0–3 to an event; `Promo` and `promo` are different tags. */
+  tags: ['vip', 'newsletter', 'Promo', 'promo', 'onboarding', 'churn-risk'],
+  /** rcpt_meta.user_id, one per recipient (in the order of `recipients`). */
+  userIds: ['u-1001', 'u-1002', 'u-1003', 'u-1004', 'u-1005'],
+  /** rcpt_meta.score: numbers, and once the string "5" (another sender's system). */
+  scores: [5, 12.5, 0, -3, '5'],
+  /** rcpt_meta.interests; the last one holds an array in an array, which filters do not look into. */
+  interests: [['shoes'], ['shoes', 'travel'], [], ['books', 'travel', 'shoes'], ['books', ['nested']]],
+  tiers: ['gold', 'silver'],
 } as const;
+
+/**
+ * Realistic rcpt_tags (0–3 of the pool) and rcpt_meta: a per-recipient user id, a numeric score, a
+ * boolean (now and then the string "true"), an array of strings, nested objects
+ * ({"plan":{"tier":"gold"}}), an array of objects, and on a few events a note with control characters.
+ * Some events carry neither. No other field depends on them, so no other filter's matches change.
+ */
+function recipientData(i: number, rcpt: string): Record<string, unknown> {
+  const v = SEED_VALUES;
+  const extra: Record<string, unknown> = {};
+  if (i % 11 !== 10) {
+    const count = pick([0, 1, 2, 3], i, 16);
+    const start = pick([0, 1, 2, 3, 4, 5], i, 17);
+    extra.rcpt_tags = Array.from({ length: count }, (_, k) => v.tags[(start + k) % v.tags.length]);
+  }
+  if (i % 7 !== 5) {
+    const meta: Record<string, unknown> = {
+      user_id: v.userIds[(v.recipients as readonly string[]).indexOf(rcpt)],
+      score: pick(v.scores, i, 18),
+      vip: pick([true, false, true, false, 'true'], i, 19),
+      interests: pick(v.interests, i, 20),
+    };
+    const tier = pick([...v.tiers, undefined], i, 21);
+    if (tier) meta.plan = tier === 'gold' ? { tier } : { tier, seats: 3 };
+    if (i % 5 === 0) meta.orders = [{ sku: pick(['A1', 'B2'], i, 22) }, { sku: 'C3' }];
+    if (i % 13 === 0) meta.note = 'call\nback\u0001later';
+    extra.rcpt_meta = meta;
+  }
+  return extra;
+}
 
 const CATEGORY: Record<string, string> = {
   open: 'track_event',
@@ -78,6 +117,7 @@ export function seedElements(count = 240) {
       customer_id: '42',
       mailbox_provider: pick(v.providers, i, 10),
       mailbox_provider_region: pick(v.regions, i, 11),
+      ...recipientData(i, rcpt),
     };
     if (i % 4 !== 3) {
       event.ab_test_id = pick(v.abTests, i, 12);

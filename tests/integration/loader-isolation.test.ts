@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { batchObjectKey } from '../../src/core/batch-key';
-import { rowsOfBatch } from '../../src/core/events/rows';
+import { MAX_DAYS_PER_BATCH, rowsOfBatch } from '../../src/core/events/rows';
 import { DAY_MS, HOUR_MS } from '../../src/core/time';
-import { createEventStore, MAX_DAYS_PER_BATCH } from '../../src/db/event-store';
+import { createEventStore } from '../../src/db/event-store';
 import { dirBatchStore } from '../../src/local/dir-batch-store';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { makeBatch, makeEvent } from '../helpers/make-events';

@@ -3,6 +3,7 @@ import { parseEventsApiQuery } from '../../src/core/query/events-api';
 import { buildPageQuery } from '../../src/core/query/sql';
 import { createEventReader } from '../../src/db/event-reader';
 import { type Element, fixture, inner } from '../helpers/fixtures';
+import { makeEvent } from '../helpers/make-events';
 import { EVENTS_API_RULES, expectedEvents, LEGACY_RULES } from '../helpers/oracle';
 import { type FlatEvent, SEED_FROM, SEED_TO, SEED_WINDOW, seedElements, seedEvents } from '../helpers/seed';
 import { json, startTestService, type TestService } from '../helpers/service';
@@ -18,12 +19,72 @@ const samples2016 = fixture<Element[]>('webhook-samples-2016.json');
 const samples2020 = fixture<Element[]>('webhook-samples-2020.json');
 const sampleEvents: FlatEvent[] = [...samples2016, ...samples2020].map(inner);
 
+/** A deterministic text of `length` letters and digits, which a URL carries as they are. */
+function longText(length: number, salt: string): string {
+  const seed = [...salt].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261);
+  return Array.from({ length: Math.ceil(length / 7) }, (_, i) =>
+    ((Math.imul(i + 1, 2654435761) ^ seed) >>> 0).toString(36).padStart(7, '0'),
+  )
+    .join('')
+    .slice(0, length);
+}
+const LONG_DAY = Date.UTC(2025, 8, 6, 12);
+const LONG_WINDOW = 'from=2025-09-06T00:00:00Z&to=2025-09-07T00:00:00Z';
+/** The same window as both APIs take it. */
+const LONG_WINDOW_MINUTES = 'from=2025-09-06T00:00&to=2025-09-07T00:00';
+const META_3K = longText(3000, 'meta');
+const TAG_3K = longText(3000, 'tag');
+const META_100K = longText(100_000, 'meta-big');
+const TAG_100K = longText(100_000, 'tag-big');
+const KEY_3K = longText(3000, 'key');
+const KEY_100K = longText(100_000, 'key-big');
+/**
+ * Events with values of every length and with control characters in rcpt_meta and rcpt_tags, on a day
+ * of their own. Each long value has a decoy differing only in its last character.
+ */
+const longElements = [
+  makeEvent({ ts: LONG_DAY, id: 'long-meta-3k', fields: { rcpt_meta: { ref: META_3K } } }),
+  makeEvent({
+    ts: LONG_DAY + 1000,
+    id: 'long-meta-3k-decoy',
+    fields: { rcpt_meta: { ref: `${META_3K.slice(0, -1)}!` } },
+  }),
+  makeEvent({ ts: LONG_DAY + 2000, id: 'long-tag-3k', fields: { rcpt_tags: ['short', TAG_3K] } }),
+  makeEvent({
+    ts: LONG_DAY + 3000,
+    id: 'long-tag-3k-decoy',
+    fields: { rcpt_tags: [`${TAG_3K.slice(0, -1)}!`] },
+  }),
+  makeEvent({
+    ts: LONG_DAY + 4000,
+    id: 'long-100k',
+    fields: { rcpt_meta: { ref: META_100K }, rcpt_tags: [TAG_100K] },
+  }),
+  makeEvent({ ts: LONG_DAY + 5000, id: 'long-key-3k', fields: { rcpt_meta: { [KEY_3K]: 'x' } } }),
+  makeEvent({ ts: LONG_DAY + 5500, id: 'long-key-100k', fields: { rcpt_meta: { [KEY_100K]: 'x' } } }),
+  makeEvent({
+    ts: LONG_DAY + 5800,
+    id: 'dotted-key',
+    fields: { rcpt_meta: { 'plan.tier': 'dotted', maybe: null, empty: {}, none: [] } },
+  }),
+  makeEvent({
+    ts: LONG_DAY + 6000,
+    id: 'control-characters',
+    fields: {
+      rcpt_meta: { 'nul\u0000key': 'v', note: 'tab\there\u0000and\u001fthere' },
+      rcpt_tags: ['nul\u0000tag', 'line\nbreak'],
+    },
+  }),
+];
+const longEvents: FlatEvent[] = longElements.map((element) => inner(element));
+
 beforeAll(async () => {
   t = await startTestService();
   for (const [batchId, batch] of [
     ['seed', seedElements()],
     ['samples-2016', samples2016],
     ['samples-2020', samples2020],
+    ['long-values', longElements],
   ] as const) {
     expect((await t.postBatch(JSON.stringify(batch), { batchId })).status).toBe(200);
   }
@@ -244,6 +305,232 @@ describe('legacy Message Events API: the old parameter names', () => {
   });
 });
 
+describe('tags and meta.<key>: filters SparkPost lacks, on both APIs', () => {
+  const EVENTS_BASE = `/api/v1/events/message?${SEED_WINDOW}&per_page=10000`;
+  const LEGACY_BASE = '/api/v1/message-events?from=2025-09-01T00:00&to=2025-09-02T00:00&per_page=10000';
+  const window = { from: SEED_FROM, to: SEED_TO };
+
+  /** Each selects some but not all seeded events. */
+  const cases: string[] = [
+    'tags=vip',
+    'tags=Promo',
+    'tags=promo,onboarding',
+    'meta.user_id=u-1003',
+    'meta.user_id=u-1001,u-1005',
+    'meta.score=5',
+    'meta.score=12.5',
+    'meta.score=-3,0',
+    'meta.vip=true',
+    'meta.vip=false',
+    'meta.interests=travel',
+    'meta.interests=books,shoes',
+    'meta.plan.tier=gold',
+    'meta.plan.seats=3',
+    'meta.orders.sku=B2',
+    'meta.note=call back later',
+    'meta.note=call%0Aback%01later',
+    'meta.user_id=u-1002&tags=vip',
+    'meta.interests=shoes&meta.vip=false',
+    'tags=newsletter&events=delivery,open',
+    'meta.vip=true&recipients=C@gmail.com',
+    'meta.plan.tier=silver&events=delivery,bounce,open&recipients=a@mail.yahoo.com,e@example.org',
+  ];
+  /** Each selects nothing: keys and values are exact, and an array in an array does not count. */
+  const absentCases: string[] = [
+    'tags=VIP',
+    'tags=vi',
+    'meta.nope=x',
+    'meta.User_id=u-1001',
+    'meta.user_id=U-1001',
+    'meta.user_id=u-1001&recipients=c@gmail.com',
+    'meta.plan=gold',
+    'meta.tier=gold',
+    'meta.plan.tier.x=gold',
+    'meta.interests=nested',
+    'meta.score=5.0',
+    'meta.vip=TRUE',
+    'meta.orders=C3',
+  ];
+
+  describe.each([
+    ['Events API', EVENTS_BASE, EVENTS_API_RULES],
+    ['legacy API', LEGACY_BASE, LEGACY_RULES],
+  ] as const)('%s', (_api, base, rules) => {
+    it.each(cases)('%s selects what the oracle selects', async (query) => {
+      const response = await t.get(`${base}&${query}`);
+      expect(response.status).toBe(200);
+      const body = await json(response);
+      const expected = expectedEvents(seeded, parseCase(query), rules, window);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(expected.length).toBeLessThan(seeded.length);
+      expect(resultIds(body.results)).toEqual(ids(expected));
+      expect(body.total_count).toBe(expected.length);
+    });
+
+    it.each(absentCases)('%s selects nothing', async (query) => {
+      const body = await json(await t.get(`${base}&${query}`));
+      expect(expectedEvents(seeded, parseCase(query), rules, window)).toEqual([]);
+      expect(body.results).toEqual([]);
+      expect(body.total_count).toBe(0);
+    });
+
+    it.each(['tags=US', 'tags=male,nope', 'meta.customKey=customValue', 'meta.customkey=customValue'])(
+      '%s, on SparkPost’s sample events',
+      async (query) => {
+        const sampleWindow = { from: Date.UTC(2016, 0, 1), to: Date.UTC(2016, 11, 31) };
+        const response = await t.get(
+          `${base.replace(/from=[^&]*&to=[^&]*/, 'from=2016-01-01T00:00&to=2016-12-31T00:00')}&${query}`,
+        );
+        expect(response.status).toBe(200);
+        const expected = expectedEvents(sampleEvents, parseCase(query), rules, sampleWindow);
+        expect(resultIds((await json(response)).results).sort()).toEqual(ids(expected).sort());
+      },
+    );
+
+    it('meta.<key>=… → 400 in SparkPost’s shape when the key is empty', async () => {
+      const response = await t.get(`${base}&meta.=x`);
+      expect(response.status).toBe(400);
+      expect(await json(response)).toEqual({
+        errors: [{ message: 'Invalid meta parameter', description: expect.any(String), code: '1200' }],
+      });
+    });
+
+    it('finds a 3 KB metadata value and a 3 KB tag by exact lookup, not their decoys', async () => {
+      const longBase = base.replace(/from=[^&]*&to=[^&]*/, LONG_WINDOW_MINUTES);
+      const metaBody = await json(await t.get(`${longBase}&meta.ref=${META_3K}`));
+      expect(resultIds(metaBody.results)).toEqual(['long-meta-3k']);
+      expect(metaBody.results[0].rcpt_meta).toEqual({ ref: META_3K });
+      const tagBody = await json(await t.get(`${longBase}&tags=${TAG_3K}`));
+      expect(resultIds(tagBody.results)).toEqual(['long-tag-3k']);
+      expect(tagBody.results[0].rcpt_tags).toEqual(['short', TAG_3K]);
+      const keyBody = await json(await t.get(`${longBase}&meta.${KEY_3K}=x`));
+      expect(resultIds(keyBody.results)).toEqual(['long-key-3k']);
+    });
+
+    it('matches control characters in stored metadata and tags as spaces, sent either way', async () => {
+      const longBase = base.replace(/from=[^&]*&to=[^&]*/, LONG_WINDOW_MINUTES);
+      for (const query of [
+        'meta.nul%20key=v',
+        'meta.nul%00key=v',
+        'meta.note=tab%20here%20and%20there',
+        'meta.note=tab%09here%00and%1Fthere',
+        'tags=nul%20tag',
+        'tags=nul%00tag',
+        'tags=line%0Abreak',
+        'tags=line break',
+      ]) {
+        const body = await json(await t.get(`${longBase}&${query}`));
+        const expected = expectedEvents(longEvents, parseCase(query), rules, {
+          from: LONG_DAY - 3_600_000,
+          to: LONG_DAY + 3_600_000,
+        });
+        expect([query, ids(expected)]).toEqual([query, ['control-characters']]);
+        expect([query, resultIds(body.results)]).toEqual([query, ['control-characters']]);
+      }
+    });
+  });
+
+  it('stores a 100 KB metadata value, key and tag whole, and the query layer finds them by exact lookup', async () => {
+    // A URI holds at most 4096 characters (SparkPost's limit), so the lookup is made below the API.
+    const tooLong = await t.get(`/api/v1/events/message?${LONG_WINDOW}&meta.ref=${META_100K.slice(0, 5000)}`);
+    expect(tooLong.status).toBe(400);
+    expect((await json(tooLong)).errors[0].message).toBe('URI too long');
+    const body = await json(await t.get(`/api/v1/events/message?${LONG_WINDOW}&event_ids=long-100k`));
+    expect(body.results[0].rcpt_meta).toEqual({ ref: META_100K });
+    expect(body.results[0].rcpt_tags).toEqual([TAG_100K]);
+    const keyed = await json(await t.get(`/api/v1/events/message?${LONG_WINDOW}&event_ids=long-key-100k`));
+    expect(keyed.results[0].rcpt_meta).toEqual({ [KEY_100K]: 'x' });
+    const reader = createEventReader(t.service.db);
+    const selection = { from: LONG_DAY - 3_600_000, to: LONG_DAY + 3_600_000 };
+    for (const [filter, id] of [
+      [{ kind: 'meta', key: 'ref', values: [META_100K] }, 'long-100k'],
+      [{ kind: 'tags', values: [TAG_100K] }, 'long-100k'],
+      [{ kind: 'meta', key: KEY_100K, values: ['x'] }, 'long-key-100k'],
+    ] as const) {
+      const rows = await reader.rows(buildPageQuery({ ...selection, filters: [filter] }, 10));
+      expect(rows.map((row) => row.eventId)).toEqual([id]);
+    }
+  });
+
+  it('Events API: links.next repeats tags and meta.<key> verbatim, and every page is filtered', async () => {
+    const query = 'meta.interests=shoes|travel&tags=vip|promo|newsletter&delimiter=|&per_page=3';
+    const all: string[] = [];
+    let next: string | undefined = `/api/v1/events/message?${SEED_WINDOW}&${query}`;
+    let pages = 0;
+    while (next) {
+      const body = await json(await t.get(next));
+      all.push(...resultIds(body.results));
+      pages += 1;
+      next = body.links.next;
+      if (next) {
+        const params = new URL(`http://x${next}`).searchParams;
+        expect(params.get('meta.interests')).toBe('shoes|travel');
+        expect(params.get('tags')).toBe('vip|promo|newsletter');
+        expect(params.get('delimiter')).toBe('|');
+      }
+    }
+    const expected = expectedEvents(
+      seeded,
+      { 'meta.interests': ['shoes', 'travel'], tags: ['vip', 'promo', 'newsletter'] },
+      EVENTS_API_RULES,
+      window,
+    );
+    expect(pages).toBeGreaterThan(2);
+    expect(all).toEqual(ids(expected));
+  });
+
+  it('legacy API: the page links repeat tags and meta.<key> verbatim, and page 2 is filtered', async () => {
+    const base =
+      '/api/v1/message-events?from=2025-09-01T00:00&to=2025-09-02T00:00&per_page=4&meta.plan.tier=gold&tags=vip,promo';
+    const first = await json(await t.get(base));
+    const nextLink = first.links.find((link: { rel: string }) => link.rel === 'next').href;
+    const params = new URL(`http://x${nextLink}`).searchParams;
+    expect(params.get('meta.plan.tier')).toBe('gold');
+    expect(params.get('tags')).toBe('vip,promo');
+    const second = await json(await t.get(nextLink));
+    const expected = expectedEvents(
+      seeded,
+      { 'meta.plan.tier': ['gold'], tags: ['vip', 'promo'] },
+      LEGACY_RULES,
+      window,
+    );
+    expect(expected.length).toBeGreaterThan(8);
+    expect([...resultIds(first.results), ...resultIds(second.results)]).toEqual(ids(expected.slice(0, 8)));
+    expect(second.total_count).toBe(expected.length);
+  });
+
+  it('compares numbers and booleans by their JSON text: 5 matches 5 and "5", true matches true and "true"', async () => {
+    const scores = new Set(
+      (await json(await t.get(`${EVENTS_BASE}&meta.score=5`))).results.map(
+        (e: FlatEvent) => (e.rcpt_meta as { score: unknown }).score,
+      ),
+    );
+    expect(scores).toEqual(new Set([5, '5']));
+    const vips = (await json(await t.get(`${EVENTS_BASE}&meta.vip=true`))).results.map(
+      (e: FlatEvent) => (e.rcpt_meta as { vip: unknown }).vip,
+    );
+    expect(new Set(vips)).toEqual(new Set([true, 'true']));
+  });
+
+  it('names a key holding a dot like a nested key; null, {} and [] match nothing', async () => {
+    const get = async (query: string) =>
+      resultIds((await json(await t.get(`/api/v1/events/message?${LONG_WINDOW}&${query}`))).results);
+    expect(await get('meta.plan.tier=dotted')).toEqual(['dotted-key']);
+    for (const query of ['meta.maybe=null', 'meta.empty={}', 'meta.none=[]', 'meta.plan=dotted']) {
+      expect([query, await get(query)]).toEqual([query, []]);
+    }
+  });
+
+  it('matches a member of an array, and a key under objects inside an array', async () => {
+    const travel = (await json(await t.get(`${EVENTS_BASE}&meta.interests=travel`))).results;
+    expect(travel.length).toBeGreaterThan(0);
+    for (const e of travel) expect((e.rcpt_meta as { interests: unknown[] }).interests).toContain('travel');
+    const b2 = (await json(await t.get(`${EVENTS_BASE}&meta.orders.sku=B2`))).results;
+    expect(b2.length).toBeGreaterThan(0);
+    for (const e of b2) expect((e.rcpt_meta as { orders: unknown[] }).orders).toContainEqual({ sku: 'B2' });
+  });
+});
+
 describe('page plans', () => {
   const selections: Array<[string, string]> = [
     ['every message event', ''],
@@ -322,6 +609,8 @@ describe('errors in SparkPost’s shape', () => {
     ['/api/v1/events/message?from=0000-01-01T00:00%2B05:00', 'Invalid from parameter'],
     ['/api/v1/message-events?from=yesterday', 'Invalid from parameter'],
     [`/api/v1/message-events?recipients=${'x'.repeat(4100)} (4100 characters)`, 'URI too long'],
+    ['/api/v1/events/message?meta.=x', 'Invalid meta parameter'],
+    ['/api/v1/message-events?meta.&tags=vip', 'Invalid meta parameter'],
   ])('%# → 400 %s', async (path, message) => {
     const response = await t.get(path.replace(/ \(4100 characters\)$/, ''));
     expect(response.status).toBe(400);

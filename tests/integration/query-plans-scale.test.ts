@@ -91,7 +91,10 @@ function baseElement(i: number) {
   return { msys: { [type === 'open' ? 'track_event' : 'message_event']: event } };
 }
 
-/** Three events of one message, early, midway and late in the window, each value found nowhere else. */
+/**
+ * Three events of one message, early, midway and late in the window, each value found nowhere else (a
+ * rare tag beside a common one, rare rcpt_meta values under a common key and a nested one).
+ */
 function rareElements() {
   return [1, 12, 23].map((hour, n) => ({
     msys: {
@@ -115,6 +118,8 @@ function rareElements() {
         mailbox_provider_region: 'Antarctica',
         ab_test_id: 'kakapo-test',
         ab_test_version: '42',
+        rcpt_tags: ['newsletter', 'axolotl-tag'],
+        rcpt_meta: { customer: 'c-rare-quokka', plan: 'pro', account: { region: 'antarctica' } },
       },
     },
   }));
@@ -144,6 +149,9 @@ const EVENTS_API_CASES: ReadonlyArray<readonly [string, string, string]> = [
   ['mailbox_provider_regions', 'mailbox_provider_regions=antarctica', 'mailbox_provider_regions=atlantis'],
   ['ab_tests', 'ab_tests=kakapo', 'ab_tests=nosuchword'],
   ['ab_test_versions', 'ab_tests=test&ab_test_versions=42', 'ab_tests=test&ab_test_versions=43'],
+  ['tags', 'tags=axolotl-tag', 'tags=no-such-tag'],
+  ['meta.<key>', 'meta.customer=c-rare-quokka', 'meta.customer=c-nobody'],
+  ['meta.<nested key>', 'meta.account.region=antarctica', 'meta.account.region=atlantis'],
 ];
 
 const LEGACY_CASES: ReadonlyArray<readonly [string, string, string]> = [
@@ -158,6 +166,9 @@ const LEGACY_CASES: ReadonlyArray<readonly [string, string, string]> = [
   ['ab_test_ids', 'ab_test_ids=kakapo-test', 'ab_test_ids=kea-test'],
   ['message_ids', 'message_ids=rare-message', 'message_ids=no-such-message'],
   ['reason', 'reason=quetzal', 'reason=xylophone'],
+  ['tags', 'tags=axolotl-tag', 'tags=no-such-tag'],
+  ['meta.<key>', 'meta.customer=c-rare-quokka', 'meta.customer=c-nobody'],
+  ['meta.<nested key>', 'meta.account.region=antarctica', 'meta.account.region=atlantis'],
 ];
 
 beforeAll(async () => {
@@ -197,6 +208,10 @@ beforeAll(async () => {
     count: (query) => {
       issued.push(query);
       return reader.count(query);
+    },
+    records: (query) => {
+      issued.push(query);
+      return reader.records(query);
     },
   };
   deps = { reader: recording, now: () => NOW };

@@ -40,6 +40,13 @@ function element(i: number) {
     mailbox_provider_region: `Region ${i % 80}`,
     ab_test_id: `test-${i % 100}`,
     ab_test_version: String(i % 5),
+    rcpt_tags: [`tag-${i % 300}`, `group-${i % 40}`],
+    rcpt_meta: {
+      user_id: `u${i % 9000}`,
+      score: i % 100,
+      vip: i % 2 === 0,
+      plan: { tier: `tier-${i % 30}` },
+    },
   };
   if (type === 'bounce') {
     event.bounce_class = String(10 + (i % 40));
@@ -110,6 +117,13 @@ const eventsApiCases = [
   'mailbox_providers=provider 12',
   'mailbox_provider_regions=region 33',
   'ab_tests=test-5',
+  'tags=tag-17',
+  'tags=no-such-tag',
+  'meta.user_id=u77',
+  'meta.user_id=nobody',
+  'meta.plan.tier=tier-3',
+  'meta.score=42',
+  'meta.vip=true&tags=tag-3',
 ];
 const legacyCases = [
   'recipients=user77@domain77.example',
@@ -122,6 +136,9 @@ const legacyCases = [
   'template_ids=template_7',
   'ab_test_ids=test-5',
   'message_ids=m4000',
+  'tags=tag-17',
+  'meta.user_id=u77',
+  'meta.plan.tier=no-such-tier',
 ];
 
 /** Whichever page plan search.ts chooses, and the count, read the partition through an index. */

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { HOUR_MS } from '../../src/core/time';
 import type { TestDatabase } from '../helpers/database';
 import { makeEvent } from '../helpers/make-events';
-import { startTestService, type TestService } from '../helpers/service';
+import { EVENTS_API_RULES, expectedEvents, LEGACY_RULES } from '../helpers/oracle';
+import { seedElements, seedEvents } from '../helpers/seed';
+import { json, startTestService, type TestService } from '../helpers/service';
 
 /**
  * The README's examples, run as a reader would run them: an example that no test runs stops being true.
@@ -62,5 +64,86 @@ describe('README: the SQL examples', () => {
     await test.loaded();
     const result = await database.db.query<{ ts: Date; type: string }>(sql as string);
     expect(result.rows.map((row) => row.type).sort()).toEqual(['delivery', 'open']);
+  });
+});
+
+describe('README: the metadata and tag examples, on the seeded events', () => {
+  let test: TestService;
+  beforeAll(async () => {
+    test = await startTestService();
+    expect((await test.postBatch(JSON.stringify(seedElements()), { batchId: 'seed' })).status).toBe(200);
+    await test.loaded();
+  });
+  afterAll(async () => {
+    await test.stop();
+  });
+
+  /** The paths (with query) of the curl examples that use the extensions, in README order. */
+  const examples = blocks('sh')
+    .flatMap((block) =>
+      [...block.matchAll(/'http:\/\/127\.0\.0\.1:3000(\/[^']+)'/g)].map((match) => match[1] as string),
+    )
+    .filter((path) => /[?&](meta\.[^=]+|tags)=|\/metadata-keys/.test(path));
+  /** The comment line that follows an example in the README: the answer it shows. */
+  const shownAnswer = (path: string) =>
+    README.slice(README.indexOf(path))
+      .split('\n')
+      .find((line) => line.startsWith('# {'));
+
+  /** The example's parameters as the oracle takes them, and its window. */
+  function oracleCase(path: string) {
+    const params = new URL(`http://x${path}`).searchParams;
+    const lists: Record<string, string[]> = {};
+    for (const [name, value] of params) if (name !== 'from' && name !== 'to') lists[name] = value.split(',');
+    const time = (name: string) =>
+      Date.parse(`${params.get(name)}${/Z$/.test(params.get(name) ?? '') ? '' : 'Z'}`);
+    return { lists, window: { from: time('from'), to: time('to') } };
+  }
+
+  it('has an example for meta.<key>, for tags and for the metadata keys', () => {
+    expect(examples.map((path) => path.split('?')[0])).toEqual([
+      '/api/v1/events/message',
+      '/api/v1/message-events',
+      '/api/v1/events/message/metadata-keys',
+    ]);
+  });
+
+  it.each([
+    ['Events API', 0, EVENTS_API_RULES],
+    ['legacy API', 1, LEGACY_RULES],
+  ] as const)('the %s example finds exactly the events its filters describe', async (_api, index, rules) => {
+    const path = examples[index] as string;
+    const body = await json(await test.get(path));
+    const { lists, window } = oracleCase(path);
+    const expected = expectedEvents(seedEvents(), lists, rules, window).map((e) => e.event_id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(body.results.map((e: { event_id: string }) => e.event_id)).toEqual(expected);
+    expect(body.total_count).toBe(expected.length);
+    // What the answer shown beneath it says every result holds.
+    const shown = shownAnswer(path) as string;
+    if (shown.includes('"links":{}')) expect(body.links).toEqual({});
+    if (shown.includes('"links":[]')) expect(body.links).toEqual([]);
+    for (const e of body.results) {
+      if (shown.includes('"user_id":"u-1001"')) expect(e.rcpt_meta.user_id).toBe('u-1001');
+      if (shown.includes('"plan":{"tier":"gold"}')) expect(e.rcpt_meta.plan).toEqual({ tier: 'gold' });
+      if (shown.includes('"rcpt_tags":['))
+        expect(e.rcpt_tags).toEqual(expect.arrayContaining([expect.stringMatching(/^(vip|newsletter)$/)]));
+    }
+  });
+
+  it('the metadata keys example lists, in order, the keys its answer shows', async () => {
+    const path = examples[2] as string;
+    const response = await test.get(path);
+    expect(response.status).toBe(200);
+    const { results } = await json(response);
+    const shown = [
+      ...(shownAnswer(path) as string).matchAll(/\{"key":"([^"]+)","last_seen":"([^"]+)"\}/g),
+    ].map((match) => ({ key: match[1], last_seen: match[2] }));
+    expect(shown.length).toBeGreaterThan(1);
+    expect(results).toEqual(expect.arrayContaining(shown));
+    expect(results.filter((entry: { key: string }) => shown.some((s) => s.key === entry.key))).toEqual(shown);
+    expect(results.map((entry: { key: string }) => entry.key)).toEqual(
+      results.map((entry: { key: string }) => entry.key).sort(),
+    );
   });
 });

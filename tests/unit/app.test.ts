@@ -19,7 +19,7 @@ const app = createApp({
     logger: silentLogger,
   },
   query: {
-    reader: { rows: unused, count: unused } as EventReader,
+    reader: { rows: unused, count: unused, records: unused } as EventReader,
     now: Date.now,
     auth: { disabled: false, apiKeys: ['key'] },
   },

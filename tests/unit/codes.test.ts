@@ -131,6 +131,20 @@ describe('metaPairs (what meta.<key> filters match)', () => {
     ]);
   });
 
+  it('cleans control characters to spaces in key paths as in values', () => {
+    expect(metaPairs({ 'a\u0000b': 'x\u0001y', c: { 'd\ne': 1 } })).toEqual([
+      ['a b', 'x y'],
+      ['c.d e', '1'],
+    ]);
+  });
+
+  it('lists a key longer than a dictionary entry may be by its hash, and indexes its pairs whole', () => {
+    const key = 'k'.repeat(100_000);
+    const index = indexOf({ rcpt_meta: { [key]: 1 } });
+    expect(index.metaKeys).toEqual([expect.stringMatching(/^#[0-9a-f]{64}$/)]);
+    expect(index.hashes).toContain(metaHash(key, '1'));
+  });
+
   it(`indexes at most ${MAX_META_PAIRS} pairs of an event`, () => {
     const meta = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, i]));
     expect(metaPairs(meta)).toHaveLength(MAX_META_PAIRS);

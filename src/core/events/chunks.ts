@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { EVENT_DICTIONARY_V1 } from './body-dictionary';
-import { type JsonObject, unwrap } from './rows';
+import { fieldValues } from './codes';
+import { type EventRow, type JsonObject, unwrap } from './rows';
 
 /**
  * Event bodies, stored (storage v2) in chunks: up to CHUNK_EVENTS events of one batch and one day,
@@ -107,3 +108,74 @@ export function decodeChunk(chunk: Buffer): Array<[number, unknown]> {
   return items as Array<[number, unknown]>;
 }
 
+
+/** A batch's rows with their bodies packed: each chunk's UTC day and bytes, and where each row's body is. */
+export interface PackedRows<Row> {
+  /** The rows, in chunk order (by day, then campaign). */
+  readonly rows: readonly Row[];
+  /** `places[i]` is where `rows[i]`'s body is: the index of its chunk in `chunks`, its position there. */
+  readonly places: ReadonlyArray<{ readonly chunk: number; readonly pos: number }>;
+  readonly chunks: ReadonlyArray<{ readonly epochDay: number; readonly z: Buffer }>;
+}
+
+/** What packing needs of a row: its time, its element, and what it gives back to restore a blanked one. */
+interface Packable {
+  readonly ts: number;
+  readonly element: unknown;
+  readonly values: RowValues;
+  /** Rows of one day are grouped by this (similar events deflate better together). */
+  readonly group: string;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Packs rows into chunks: by UTC day (a chunk belongs to one day, so it goes with that day's partition),
+ * within a day by group, CHUNK_EVENTS to a chunk. A generator yielding after each chunk, so that a caller
+ * can let the event loop turn; `packRows` runs it to the end.
+ */
+export function* packing<Row>(rows: readonly Row[], packable: (row: Row) => Packable): Generator<void, PackedRows<Row>> {
+  const days = new Map<number, Array<{ row: Row; packed: Packable }>>();
+  for (const row of rows) {
+    const packed = packable(row);
+    const day = Math.floor(packed.ts / DAY);
+    const list = days.get(day);
+    if (list) list.push({ row, packed });
+    else days.set(day, [{ row, packed }]);
+  }
+  const ordered: Row[] = [];
+  const places: Array<{ chunk: number; pos: number }> = [];
+  const chunks: Array<{ epochDay: number; z: Buffer }> = [];
+  for (const epochDay of [...days.keys()].sort((a, b) => a - b)) {
+    const members = (days.get(epochDay) ?? []).sort((a, b) => (a.packed.group < b.packed.group ? -1 : a.packed.group > b.packed.group ? 1 : 0));
+    for (let start = 0; start < members.length; start += CHUNK_EVENTS) {
+      const slice = members.slice(start, start + CHUNK_EVENTS);
+      slice.forEach(({ row }, pos) => {
+        ordered.push(row);
+        places.push({ chunk: chunks.length, pos });
+      });
+      chunks.push({ epochDay, z: encodeChunk(slice.map(({ packed }) => blank(packed.element, packed.values))) });
+      yield;
+    }
+  }
+  return { rows: ordered, places, chunks };
+}
+
+export function packRows<Row>(rows: readonly Row[], packable: (row: Row) => Packable): PackedRows<Row> {
+  const steps = packing(rows, packable);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** An event row as packing sees it: restored from its own columns and codes, grouped by campaign. */
+export function packableEvent(row: EventRow): Packable {
+  const fields = fieldValues(row.index);
+  return {
+    ts: row.ts,
+    element: row.element,
+    values: { ts: row.ts, eventId: row.eventId, type: row.type, reason: row.reason, fields },
+    group: fields.c ?? '',
+  };
+}

@@ -23,6 +23,8 @@ import { isObject, type JsonObject } from './rows';
 /** Characters PostgreSQL text cannot hold, and keyword separators elsewhere: cleaned to spaces. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
 const CONTROL = /[\u0000-\u001f]/gu;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the same class, to test before replacing.
+const HAS_CONTROL = /[\u0000-\u001f]/u;
 
 /** Keywords are kept (and looked up) by at most this many characters. */
 export const MAX_KEYWORD_CHARS = 100;
@@ -59,8 +61,8 @@ function scalarText(value: unknown): string | undefined {
   let raw: string | undefined;
   if (typeof value === 'string') raw = value;
   else if (typeof value === 'number' && Number.isFinite(value)) raw = String(value);
-  const cleaned = raw?.replace(CONTROL, ' ');
-  return cleaned === '' ? undefined : cleaned;
+  if (raw === undefined || raw === '') return undefined;
+  return HAS_CONTROL.test(raw) ? raw.replace(CONTROL, ' ') : raw;
 }
 
 function domainOf(address: string | undefined): string | undefined {
@@ -119,7 +121,7 @@ export const EVENT_ID_HASH = 'e';
 
 /** Cleans a value given in a query the same way stored values are cleaned. */
 export function cleanValue(value: string): string {
-  return value.replace(CONTROL, ' ');
+  return HAS_CONTROL.test(value) ? value.replace(CONTROL, ' ') : value;
 }
 
 /** Splits a value into SparkPost keywords (lower-cased: matching ignores case), each bounded. */
@@ -160,9 +162,21 @@ export function boundedValue(value: string): string {
     : value;
 }
 
-/** The first 8 bytes of MD5(`<prefix>=<value>`), as the decimal text of an int8. */
+const hashes = new Map<string, string>();
+
+/**
+ * The first 8 bytes of MD5(`<prefix>=<value>`), as the decimal text of an int8. Kept for values that recur
+ * (recipients, messages and transmissions come back event after event).
+ */
 export function hash64(prefix: string, value: string): string {
-  return createHash('md5').update(`${prefix}=${value}`).digest().readBigInt64BE(0).toString();
+  const term = `${prefix}=${value}`;
+  let hash = hashes.get(term);
+  if (hash === undefined) {
+    if (hashes.size >= MEMO_LIMIT) hashes.clear();
+    hash = createHash('md5').update(term).digest().readBigInt64BE(0).toString();
+    hashes.set(term, hash);
+  }
+  return hash;
 }
 
 /** The hash an exact value of a hashed field is indexed by; undefined when it cannot be normalised. */
@@ -230,7 +244,8 @@ export function indexOf(event: Readonly<JsonObject>): EventIndex {
   const metaKeys = new Set<string>();
   for (const [key, value] of metaPairs(event.rcpt_meta)) {
     hashes.add(metaHash(key, value));
-    metaKeys.add(key);
+    // Listed in the dictionary, whose index entries are bounded: a longer key is listed by its hash.
+    metaKeys.add(boundedValue(key));
   }
   let subject: EventIndex['subject'];
   const rawSubject = scalarText(event.subject);
@@ -245,8 +260,11 @@ export function indexOf(event: Readonly<JsonObject>): EventIndex {
 
 /**
  * The (key path, value) pairs of rcpt_meta that filters can match: strings, numbers and booleans as
- * their JSON text (`5`, `true`), members of arrays as values of their key, nested objects under
- * dotted paths (`{"a":{"b":1}}` → `a.b`). At most MAX_META_PAIRS, walked without recursion.
+ * their JSON text (`5`, `true`), members of arrays as values of their key (arrays in arrays are not),
+ * nested objects under dotted paths (`{"a":{"b":1}}` → `a.b`, as is `{"a.b":1}`). Control characters
+ * become spaces in key paths as in values (PostgreSQL text, where the keys are listed, cannot hold NUL;
+ * metaLookup cleans a filter's key and values the same way). At most MAX_META_PAIRS, walked without
+ * recursion.
  */
 export function metaPairs(meta: unknown): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
@@ -254,8 +272,8 @@ export function metaPairs(meta: unknown): Array<[string, string]> {
   const stack: Array<[string, unknown]> = Object.entries(meta).reverse();
   while (stack.length > 0 && pairs.length < MAX_META_PAIRS) {
     const [key, value] = stack.pop() as [string, unknown];
-    if (typeof value === 'string') pairs.push([key, cleanValue(value)]);
-    else if (typeof value === 'number' || typeof value === 'boolean') pairs.push([key, String(value)]);
+    if (typeof value === 'string') pairs.push([cleanValue(key), cleanValue(value)]);
+    else if (typeof value === 'number' || typeof value === 'boolean') pairs.push([cleanValue(key), String(value)]);
     else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i -= 1) {
         const member = value[i];

@@ -189,3 +189,36 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+
+/**
+ * One batch may touch at most this many UTC days. Each day is a partition the insert locks (with its
+ * indexes), and a batch spread over thousands of days would exhaust PostgreSQL's lock table ("out of
+ * shared memory") on every attempt. SparkPost batches are a live stream: a few days at most.
+ */
+export const MAX_DAYS_PER_BATCH = 64;
+
+/** Why an event beyond the day limit is not stored. */
+export const BEYOND_DAY_LIMIT = `the batch spans more than ${MAX_DAYS_PER_BATCH} days; this event's day was left out`;
+
+/**
+ * The rows of at most MAX_DAYS_PER_BATCH days: the days with the most events, ties to the most recent.
+ * `beyond` counts the others.
+ */
+export function withinDayLimit(rows: readonly EventRow[]): { kept: readonly EventRow[]; beyond: number } {
+  const perDay = new Map<number, number>();
+  for (const row of rows) {
+    const day = Math.floor(row.ts / DAY);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+  }
+  if (perDay.size <= MAX_DAYS_PER_BATCH) return { kept: rows, beyond: 0 };
+  const allowed = new Set(
+    [...perDay.entries()]
+      .sort(([dayA, a], [dayB, b]) => b - a || dayB - dayA)
+      .slice(0, MAX_DAYS_PER_BATCH)
+      .map(([day]) => day),
+  );
+  const kept = rows.filter((row) => allowed.has(Math.floor(row.ts / DAY)));
+  return { kept, beyond: rows.length - kept.length };
+}
+
+const DAY = 86_400_000;

@@ -79,9 +79,9 @@ export function tagLookup(values: readonly string[]): ExactLookup {
   return { kind: 'codes', field: TAG_FIELD, values: tags.map(boundedValue) };
 }
 
-/** The hashes of a metadata filter: the values as text, as the loader hashes rcpt_meta's. */
+/** The hashes of a metadata filter: key and values cleaned as the loader cleans rcpt_meta's (metaPairs). */
 export function metaLookup(key: string, values: readonly string[]): ExactLookup {
-  return { kind: 'hashes', hashes: values.map((value) => metaHash(key, value)) };
+  return { kind: 'hashes', hashes: values.map((value) => metaHash(cleanValue(key), cleanValue(value))) };
 }
 
 /**
