@@ -48,7 +48,12 @@ async function main(): Promise<number> {
       if (report.converted > 0)
         process.stdout.write(`${report.converted} v1 event(s) converted to storage v2\n`);
     }
-    const deps = { store: dirBatchStore(config.local.dataDir), events, logger };
+    const deps = {
+      store: dirBatchStore(config.local.dataDir),
+      events,
+      logger,
+      retention: { days: config.maintenance.retentionDays, now: Date.now },
+    };
     switch (command) {
       case 'maintain':
         await maintain(db, { ...config.maintenance, now: Date.now() }, logger);

@@ -10,9 +10,12 @@ import {
   BEYOND_DAY_LIMIT,
   type EventRow,
   emptyParsedBatch,
+  FUTURE_EVENT,
   type ParsedBatch,
+  type RetentionPolicy,
   rowOf,
   withinDayLimit,
+  withinRetention,
 } from './events/rows';
 import type { BatchStore, EventStore, LoadResult } from './ports';
 
@@ -22,6 +25,8 @@ export interface LoadDeps {
   readonly store: BatchStore;
   readonly events: EventStore;
   readonly logger: Logger;
+  /** With RETENTION_DAYS set: events of days maintenance drops are not stored (counted as expired). */
+  readonly retention?: RetentionPolicy;
 }
 
 export type LoadOutcome =
@@ -39,6 +44,7 @@ type PreparedBatch =
       readonly storedAt: Date;
       readonly parsed: ParsedBatch;
       readonly packed: PackedRows<EventRow>;
+      readonly expired: number;
       readonly started: number;
     }
   | {
@@ -57,7 +63,10 @@ const ELEMENTS_PER_TURN = 64;
  * The Node half of a load: read the object, decompress, parse, build rows (terms, compressed bodies), a
  * slice of elements per turn of the event loop. Throws only when the store cannot be read.
  */
-async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): Promise<PreparedBatch> {
+async function prepareBatch(
+  key: string,
+  deps: Pick<LoadDeps, 'store' | 'retention'>,
+): Promise<PreparedBatch> {
   const batchId = batchIdFromKey(key);
   if (batchId === undefined) return { kind: 'ignored', key, reason: 'not a raw batch key' };
   const started = performance.now();
@@ -87,9 +96,14 @@ async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): Promise
     if (i > 0 && i % ELEMENTS_PER_TURN === 0) await nextTurn();
     addOutcome(parsed, rowOf(batch[i], fallbackTs));
   }
+  const retained = withinRetention(parsed.rows, deps.retention);
   // Bodies packed here, a chunk per turn, so that the database's turn holds only its statements.
-  const { kept, beyond } = withinDayLimit(parsed.rows);
-  const rejected = [...parsed.rejected, ...Array.from({ length: beyond }, () => BEYOND_DAY_LIMIT)];
+  const { kept, beyond } = withinDayLimit(retained.kept);
+  const rejected = [
+    ...parsed.rejected,
+    ...Array.from({ length: retained.future }, () => FUTURE_EVENT),
+    ...Array.from({ length: beyond }, () => BEYOND_DAY_LIMIT),
+  ];
   const steps = packing(kept, packableEvent);
   let step = steps.next();
   for (; !step.done; step = steps.next()) await nextTurn();
@@ -100,6 +114,7 @@ async function prepareBatch(key: string, deps: Pick<LoadDeps, 'store'>): Promise
     storedAt: object.storedAt,
     parsed: { ...parsed, rows: [...kept], rejected },
     packed: step.value,
+    expired: retained.expired,
     started,
   };
 }
@@ -132,6 +147,7 @@ async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<Loa
     skipped: parsed.skipped,
     rejected: parsed.rejected,
     packed: prepared.packed,
+    expired: prepared.expired,
   });
   const ms = Math.round(performance.now() - prepared.started);
   if (result.status === 'already-loaded') {
@@ -144,6 +160,7 @@ async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<Loa
     inserted: result.inserted,
     duplicates: result.duplicates,
     rejected,
+    expired: result.expired,
     skipped: parsed.skipped,
     timestampFallbacks: parsed.timestampFallbacks,
     partitionsCreated: result.partitionsCreated,

@@ -40,6 +40,8 @@ export interface BatchLoad {
    * the two overlap); the store packs them itself when absent. Its rows are `rows`, reordered.
    */
   readonly packed?: PackedRows<EventRow>;
+  /** Events of days past retention, not stored (counted on the batch record). */
+  readonly expired?: number;
 }
 
 export type LoadResult =
@@ -49,6 +51,8 @@ export type LoadResult =
       readonly duplicates: number;
       /** Events not stored, by reason (the batch's own `rejected` plus those the database refused). */
       readonly rejections: Readonly<Record<string, number>>;
+      /** Events of days past retention (RETENTION_DAYS), not stored. */
+      readonly expired: number;
       readonly partitionsCreated: readonly string[];
     }
   | { readonly status: 'already-loaded' };

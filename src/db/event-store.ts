@@ -87,7 +87,7 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
           batch.batchId,
           batch.objectKey,
           batch.receivedAt,
-          batch.rows.length + (batch.rejected?.length ?? 0),
+          batch.rows.length + (batch.rejected?.length ?? 0) + (batch.expired ?? 0),
           batch.skipped,
         ],
       );
@@ -109,11 +109,20 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
       const rejectedCount = rejected.length + refused.length;
       const duplicates = rows.length - inserted - refused.length;
       await tx.query(
-        `UPDATE batches SET inserted_count = $2, duplicate_count = $3, rejected_count = $4, rejections = $5
+        `UPDATE batches SET inserted_count = $2, duplicate_count = $3, rejected_count = $4, rejections = $5,
+                            expired_count = $6
          WHERE batch_id = $1`,
-        [batch.batchId, inserted, duplicates, rejectedCount, rejectedCount > 0 ? rejections : null],
+        [
+          batch.batchId,
+          inserted,
+          duplicates,
+          rejectedCount,
+          rejectedCount > 0 ? rejections : null,
+          batch.expired ?? 0,
+        ],
       );
-      return { status: 'loaded', inserted, duplicates, rejections, partitionsCreated } as const;
+      const expired = batch.expired ?? 0;
+      return { status: 'loaded', inserted, duplicates, rejections, expired, partitionsCreated } as const;
     });
     // Only what committed may be cached: a rolled-back insert's ids do not exist.
     for (const [key, entry] of learned) dictionary.set(key, entry);

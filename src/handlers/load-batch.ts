@@ -25,14 +25,15 @@ export function createLoadBatchHandler(deps: LoadDeps) {
 }
 
 /** What this function's cold start reads: configuration sections, and the secrets behind them. */
-export const CONFIG = { sections: ['storage', 'db'], secrets: [] } as const;
+export const CONFIG = { sections: ['storage', 'db', 'maintenance'], secrets: [] } as const;
 
 const build = once(async () => {
-  const { storage, db } = loadConfig(process.env, CONFIG.sections, { target: 'aws' });
+  const { storage, db, maintenance } = loadConfig(process.env, CONFIG.sections, { target: 'aws' });
   return createLoadBatchHandler({
     store: s3BatchStore(new S3Client({}), storage.bucket),
     events: createEventStore(await lambdaDb(db)),
     logger,
+    retention: { days: maintenance.retentionDays, now: Date.now },
   });
 });
 

@@ -94,16 +94,9 @@ export async function startEmbeddedPg(
  * folder's own pid file names a live postgres process serving this very folder.
  */
 async function stopStalePostgres(databaseDir: string, logger: Logger): Promise<void> {
-  let pidFile: string;
-  try {
-    pidFile = await readFile(join(databaseDir, 'postmaster.pid'), 'utf8');
-  } catch {
-    return;
-  }
-  const [pidLine, dirLine] = pidFile.split('\n');
-  const pid = Number(pidLine);
-  if (!Number.isSafeInteger(pid) || pid <= 1 || resolve(dirLine?.trim() ?? '') !== databaseDir) return;
-  if (!isAlive(pid) || !(await isPostgresServing(pid, databaseDir))) return;
+  const running = await runningPostgres(databaseDir);
+  if (!running) return;
+  const { pid } = running;
   logger.warn('stopping the PostgreSQL an earlier run left on this data folder', { pid, databaseDir });
   process.kill(pid, 'SIGINT'); // PostgreSQL's fast shutdown: running transactions roll back, data is safe.
   if (await exited(pid, 20_000)) return;
@@ -111,6 +104,32 @@ async function stopStalePostgres(databaseDir: string, logger: Logger): Promise<v
   if (!(await exited(pid, 10_000))) {
     throw new Error(`the PostgreSQL left running on ${databaseDir} (pid ${pid}) does not stop`);
   }
+}
+
+/**
+ * The PostgreSQL serving this data folder right now, if one is: its folder's pid file names a live
+ * postgres process on this very folder. Its port is in the pid file too.
+ */
+export async function runningPostgres(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
+  const databaseDir = resolve(dataDir);
+  let pidFile: string;
+  try {
+    pidFile = await readFile(join(databaseDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [pidLine, dirLine, , portLine] = pidFile.split('\n');
+  const pid = Number(pidLine);
+  if (!Number.isSafeInteger(pid) || pid <= 1 || resolve(dirLine?.trim() ?? '') !== databaseDir)
+    return undefined;
+  if (!isAlive(pid) || !(await isPostgresServing(pid, databaseDir))) return undefined;
+  return { pid, port: Number(portLine) };
+}
+
+/** The connection string of the PostgreSQL running on this data folder (runningPostgres), for another process. */
+export async function connectionToRunning(dataDir: string, port: number): Promise<string> {
+  const password = (await readFile(`${resolve(dataDir)}.password`, 'utf8')).trim();
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
 function isAlive(pid: number): boolean {
@@ -206,6 +225,14 @@ function packageRoot(file: string): string {
     dir = dirname(dir);
   }
   throw new Error(`no package.json above ${file}`);
+}
+
+/**
+ * Whether the embedded PostgreSQL could keep its data in `dir`: as root it runs as the `postgres` user,
+ * which must pass through every folder above it.
+ */
+export async function postgresCanReach(dir: string): Promise<boolean> {
+  return userInfo().uid !== 0 || reachableByOthers(dirname(resolve(dir)));
 }
 
 /** True when every folder from the root down to `dir` lets other users through (mode o+x). */

@@ -69,7 +69,7 @@ function banner(service: LocalService, config: LocalServiceConfig): string[] {
     '',
     `sparkpost-event-db is running (data in ${config.local.dataDir})`,
     database
-      ? `  Database:        ready (${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`
+      ? `  Database:        ready (${database.embedded ? `embedded PostgreSQL, data in ${database.pgDataDir}` : 'DATABASE_URL'})`
       : '  Database:        not reachable yet: batches are stored and load once it is (see the log, or /health)',
     '',
     `  Webhook target:  POST ${service.url}${WEBHOOK_PATH}`,

@@ -1,4 +1,4 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, type HealthReport } from '../app';
@@ -16,7 +16,7 @@ import { createDb, type Db } from '../db/pool';
 import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import { loadOrCreateCredentials } from './credentials';
-import { type LocalDatabase, openLocalDatabase } from './database';
+import { type LocalDatabase, openLocalDatabase, runningService, SERVICE_PID_FILE } from './database';
 import { dirBatchStore, prepareBatchFolder } from './dir-batch-store';
 import { createLoadQueue, type LoadQueue } from './load-queue';
 import { createHttpServer } from './server';
@@ -41,7 +41,7 @@ export interface LocalService {
   /** Resolves once the database is reachable and migrated (the webhook answers before that). */
   readonly ready: Promise<void>;
   /** Where the database is; undefined until it is ready. */
-  database(): Pick<LocalDatabase, 'embedded'> | undefined;
+  database(): Pick<LocalDatabase, 'embedded' | 'pgDataDir'> | undefined;
   /** The query connections (throws until `ready`). */
   readonly db: Db;
   readonly loads: LoadQueue;
@@ -64,6 +64,7 @@ interface Database {
 export async function startLocalService(config: LocalServiceConfig, logger: Logger): Promise<LocalService> {
   const { dataDir } = config.local;
   await makePrivate(dataDir);
+  const releaseLock = await claimDataDir(dataDir);
   const { webhookAuth, apiAuth, credentialsCreated } = await withGeneratedCredentials(config);
   if (webhookAuth.disabled)
     logger.warn('webhook authentication is off (AUTH_DISABLED): anyone can post batches');
@@ -77,6 +78,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
     store,
     logger,
     events: database.ready.then(({ loaderDb }) => createEventStore(loaderDb)),
+    retention: { days: config.maintenance.retentionDays, now: Date.now },
   });
 
   const reader = (): EventReader => {
@@ -119,6 +121,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
   } catch (error) {
     await loads.stop();
     await database.stop();
+    await releaseLock();
     throw error;
   }
   const address = server.address() as AddressInfo;
@@ -170,6 +173,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
       // The slice of batches in progress finishes; the rest stays stored for the next start.
       await loads.stop();
       await database.stop();
+      await releaseLock();
     },
   };
 }
@@ -266,6 +270,23 @@ function bringUpDatabase(config: LocalServiceConfig, logger: Logger) {
 async function makePrivate(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, process.getuid?.() === 0 ? 0o711 : 0o700);
+}
+
+/**
+ * One service per DATA_DIR: a second `npm start` on the same folder would stop the first one's
+ * PostgreSQL (it looks like one a killed run left behind). `DATA_DIR/service.pid` holds the running
+ * service's pid; a file whose process is gone (a killed run) is taken over. The CLI reads it to tell.
+ */
+async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const file = join(dataDir, SERVICE_PID_FILE);
+  const other = await runningService(dataDir);
+  if (other !== undefined && other !== process.pid) {
+    throw new Error(`another sparkpost-event-db service (pid ${other}) is running on ${dataDir}`);
+  }
+  await writeFile(file, `${process.pid}\n`, { mode: 0o600 });
+  return async () => {
+    if ((await runningService(dataDir)) === process.pid) await rm(file, { force: true });
+  };
 }
 
 /** Fills in webhook and API credentials the environment leaves unset with generated ones. */

@@ -104,7 +104,14 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
     const key = 'batches/032d330540298f54f0e8bcc1373f3cfd.json.gz';
     const notification = asAwsS3Event(await s3.waitForEvent(key));
     expect(await load(notification)).toEqual([
-      { status: 'loaded', inserted: 5, duplicates: 0, rejections: {}, partitionsCreated: ['2017-05-30'] },
+      {
+        status: 'loaded',
+        inserted: 5,
+        duplicates: 0,
+        rejections: {},
+        expired: 0,
+        partitionsCreated: ['2017-05-30'],
+      },
     ]);
 
     const answer = await query(lambdaEvent<APIGatewayProxyEventV2>('query-events.json'));
@@ -133,7 +140,14 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
 
     const notification = asAwsS3Event(await s3.waitForEvent(key));
     expect(await load(notification)).toEqual([
-      { status: 'loaded', inserted: 3, duplicates: 0, rejections: {}, partitionsCreated: ['2017-06-01'] },
+      {
+        status: 'loaded',
+        inserted: 3,
+        duplicates: 0,
+        rejections: {},
+        expired: 0,
+        partitionsCreated: ['2017-06-01'],
+      },
     ]);
     // S3 delivers notifications at least once.
     expect(await load(notification)).toEqual([{ status: 'already-loaded' }]);

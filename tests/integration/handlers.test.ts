@@ -63,6 +63,7 @@ describe('Lambda handlers with the events/ samples', () => {
     expect(outcome).toEqual({
       status: 'loaded',
       rejections: {},
+      expired: 0,
       inserted: 5,
       duplicates: 0,
       partitionsCreated: ['2017-05-30'],

@@ -87,7 +87,7 @@ it('restarts after kill -9: stops the orphaned PostgreSQL, loads every accepted 
   const second = start();
   const again = await second.started();
   expect(isAlive(orphan)).toBe(false);
-  expect(second.stdout()).toMatch(/Database: +ready \(embedded PostgreSQL\)/);
+  expect(second.stdout()).toMatch(/Database: +ready \(embedded PostgreSQL, data in \S+\)/);
   await waitFor(async () => (await totalCount(again)) === 2000, 60_000);
   // Exactly once: each event once, each batch once.
   const response = await fetch(`${again}/api/v1/events/message?${WINDOW}&per_page=10000`, {

@@ -222,3 +222,37 @@ export function withinDayLimit(rows: readonly EventRow[]): { kept: readonly Even
 }
 
 const DAY = 86_400_000;
+
+/** How long events are kept, and the clock: what the loader needs to refuse what retention would drop. */
+export interface RetentionPolicy {
+  /** Days of events kept (whole UTC days, as maintenance drops them); 0 keeps everything. */
+  readonly days: number;
+  readonly now: () => number;
+}
+
+/** Why an event too far in the future is not stored. */
+export const FUTURE_EVENT = 'the event is more than a day in the future';
+
+/**
+ * The rows retention keeps: `expired` counts those of days maintenance drops (older than `days` whole
+ * UTC days, counted from the clock, never from the events), `future` those more than a day ahead of the
+ * clock (a broken timestamp would otherwise create a far-off partition no retention reaches).
+ */
+export function withinRetention(
+  rows: readonly EventRow[],
+  policy: RetentionPolicy | undefined,
+): { kept: readonly EventRow[]; expired: number; future: number } {
+  if (!policy) return { kept: rows, expired: 0, future: 0 };
+  const now = policy.now();
+  const firstKeptDay = policy.days > 0 ? Math.floor((now - policy.days * DAY) / DAY) : Number.NEGATIVE_INFINITY;
+  const latest = now + DAY;
+  let expired = 0;
+  let future = 0;
+  const kept = rows.filter((row) => {
+    if (Math.floor(row.ts / DAY) < firstKeptDay) expired += 1;
+    else if (row.ts > latest) future += 1;
+    else return true;
+    return false;
+  });
+  return { kept, expired, future };
+}
