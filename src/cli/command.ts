@@ -1,4 +1,4 @@
-import type { ParseArgsOptionsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { Env } from '../config';
 import type { Db } from '../db/pool';
 
@@ -37,7 +37,7 @@ export interface Command {
   /** The full `--help` text of the command (usage line, options, examples). */
   readonly help: string;
   /** Its options, beyond `--help` and `--json` that every command has. */
-  readonly options: ParseArgsOptionsConfig;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
   /** Runs it; resolves to the exit code. A UsageError becomes exit 2 with the help. */
   run(context: CommandContext): Promise<number>;
 }
