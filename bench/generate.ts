@@ -307,6 +307,8 @@ const TAGS = [
   'beta_tester',
   'mobile',
 ] as const;
+const RARE_TAG = 'early_access';
+const RARE_TAG_EVERY = 997;
 
 interface Campaign {
   readonly id: string;
@@ -1085,6 +1087,9 @@ class SenderSimulation {
       const tag = r.pick(TAGS);
       if (!tags.includes(tag)) tags.push(tag);
     }
+    // A rare tag (one recipient in RARE_TAG_EVERY), without a draw, so that the rest of the data stays
+    // the same: what a `tags=` filter for a small segment finds.
+    if (i % RARE_TAG_EVERY === 0) tags.push(RARE_TAG);
     return {
       address,
       raw,

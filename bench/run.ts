@@ -1,14 +1,17 @@
 /**
- * `npm run bench`: the volume benchmark of issue 4. Generates realistic SparkPost batches, ingests them
- * through the real path (receiveWebhook → local batch store → loadBatches → PostgreSQL), loads the same
- * data with two reference loaders (the 2017 design, and COPY as the machine's limit), measures query
- * latency and storage at each checkpoint, and writes a report (bench/out/BENCHMARKS.md unless --out) and a chart.
+ * `npm run bench`: the volume benchmark of issues 4 and 10. Generates realistic SparkPost batches,
+ * ingests them through the real path (receiveWebhook → local batch store → loadBatches → PostgreSQL),
+ * loads the same data with two reference loaders (the 2017 design, and COPY as the machine's limit),
+ * measures storage (every table and index of storage v2), the server's CPU per event and query latency
+ * (through search.ts and the EventReader, as the API runs them) at each checkpoint, and writes a report
+ * (bench/out/BENCHMARKS.md unless --out) and a chart.
  *
  *   npm run bench                                   # smoke run: 50k events, checkpoints 10k and 50k
  *   npm run bench -- --events 1000000               # checkpoints 200k and 1M
  *   npm run bench -- --events 5000000 --checkpoints 1000000,5000000
  *
- * Other options: --seed, --days, --batch, --runs, --warmup, --explains, --out, --svg, --no-2017,
+ * Other options: --seed, --days, --batch, --runs, --filter-runs (runs of each of the ~40 "every filter,
+ * rare or absent value" shapes; default: --runs), --warmup, --explains, --out, --svg, --no-2017,
  * --no-copy, --no-vacuum, --drop-index <names> (an experiment: load without those indexes), --keep,
  * --sequential (loadBatch one batch at a time, as a Lambda does, instead of the pipelined loadBatches),
  * --json <file> (the measurements, for `tsx bench/render.ts <file>`). DATABASE_URL selects an existing
@@ -25,10 +28,11 @@ import pg from 'pg';
 import { createApp } from '../src/app';
 import { DEFAULT_MAX_BATCH_BYTES, loadConfig } from '../src/config';
 import { batchObjectKey } from '../src/core/batch-key';
+import { CHUNK_EVENTS } from '../src/core/events/chunks';
 import { rowsOfBatch } from '../src/core/events/rows';
 import { type LoadOutcome, loadBatch, loadBatches } from '../src/core/load-batch';
 import { WEBHOOK_PATH } from '../src/core/paths';
-import type { EventReader, EventStore } from '../src/core/ports';
+import type { EventStore } from '../src/core/ports';
 import { createEventReader } from '../src/db/event-reader';
 import { createEventStore } from '../src/db/event-store';
 import { migrate } from '../src/db/migrate';
@@ -38,21 +42,21 @@ import { openLocalDatabase, throwawayDataDir } from '../src/local/database';
 import { dirBatchStore } from '../src/local/dir-batch-store';
 import { silentLogger } from '../src/logger';
 import { flatEvent, type GeneratedBatch, generateBatches } from './generate';
-import { CpuMeter, PgCpu, statementLabel, Timings } from './measure';
-import { QuerySamples, runShapes } from './queries';
+import { CpuMeter, PgCpu, pgCpuTotal, statementLabel, Timings } from './measure';
+import { QuerySamples, ReaderDb, runShapes } from './queries';
 import { Random } from './random';
 import { load2017, SCHEMA_2017 } from './reference-2017';
 import {
-  COPY_SCHEMA,
   copyChunk,
   countRows,
-  createCopyTable,
-  exportRows,
+  createCopyTables,
+  exportChunks,
+  exportEvents,
   partitionKeyColumn,
   syncPartitions,
 } from './reference-copy';
 import { type Checkpoint, chartSvg, markdown, type RunReport, reportToJson, type Segment } from './report';
-import { inheritedTableSize, partitionedTableSize, relationSize } from './storage';
+import { dictionaryFields, inheritedTableSize, schemaSize, tableSize } from './storage';
 
 const ROOT = resolve(__dirname, '..');
 const DAY_MS = 86_400_000;
@@ -68,6 +72,7 @@ function options() {
       days: { type: 'string', default: '30' },
       batch: { type: 'string', default: '350' },
       runs: { type: 'string', default: '100' },
+      'filter-runs': { type: 'string' },
       warmup: { type: 'string', default: '5' },
       explains: { type: 'string', default: '5' },
       out: { type: 'string', default: 'bench/out/BENCHMARKS.md' },
@@ -101,6 +106,7 @@ function options() {
     days: positive('days', values.days),
     batch: positive('batch', values.batch),
     runs: positive('runs', values.runs),
+    filterRuns: positive('filter-runs', values['filter-runs'] ?? values.runs),
     warmup: Number(values.warmup ?? 5),
     explains: Number(values.explains ?? 5),
     out: values.out ?? 'bench/out/BENCHMARKS.md',
@@ -123,7 +129,7 @@ const cleanups: Array<() => Promise<void>> = [];
 
 function gitOut(args: string[]): string {
   try {
-    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).replace(/\s+$/, '');
   } catch {
     return '';
   }
@@ -183,7 +189,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   // The code measured: what tsx loads now, i.e. the working tree at this moment.
   const codeCommit = gitOut(['rev-parse', '--short', 'HEAD']);
-  const codeDirty = gitOut(['status', '--porcelain', '--', 'src', 'sql']) !== '';
+  // What differs from the commit in the code measured (the benchmark's own files included).
+  const changed = gitOut(['status', '--porcelain', '--', 'src', 'sql', 'bench'])
+    .split('\n')
+    .map((line) => line.slice(3).trim())
+    .filter((path) => path !== '');
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   log(`${command}: ${opts.events} events, checkpoints ${opts.checkpoints.join(', ')}`);
 
@@ -201,10 +211,18 @@ async function main(): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const oursName = `sedb_bench_${suffix}`;
   const oldName = `sedb_bench_${suffix}_2017`;
+  const copyName = `sedb_bench_${suffix}_copy`;
   await admin.query(`CREATE DATABASE ${oursName}`);
   if (opts.with2017) await admin.query(`CREATE DATABASE ${oldName}`);
+  if (opts.withCopy) await admin.query(`CREATE DATABASE ${copyName}`);
+  // Every process of the server, attributed to a loader by the database it works for.
   const pgCpu = PgCpu.fromBackendPid(
     Number((await admin.query('SELECT pg_backend_pid() AS pid')).rows[0].pid),
+    new Map([
+      [oursName, 'ours'],
+      [oldName, '2017'],
+      [copyName, 'copy'],
+    ]),
   );
   const version = String((await admin.query('SHOW server_version')).rows[0].server_version);
   const settings: Array<[string, string]> = [];
@@ -267,12 +285,12 @@ async function main(): Promise<void> {
   let exportClient: pg.Client | undefined;
   let partitionKey = '';
   if (opts.withCopy) {
-    copyClient = new pg.Client({ connectionString: oursUrl });
+    copyClient = new pg.Client({ connectionString: withUrlDatabase(serverUrl, copyName) });
     exportClient = new pg.Client({ connectionString: oursUrl });
     await copyClient.connect();
     await exportClient.connect();
-    partitionKey = await partitionKeyColumn(copyClient);
-    await createCopyTable(copyClient);
+    partitionKey = await partitionKeyColumn(exportClient, 'events');
+    await createCopyTables(exportClient, copyClient);
   }
 
   const startMs = Date.UTC(2024, 10, 1);
@@ -285,6 +303,7 @@ async function main(): Promise<void> {
   });
   const sampleRandom = new Random(opts.seed + 1);
   const samples = new QuerySamples(sampleRandom, Math.min(1, 20_000 / ((opts.events / opts.days) * 1.5)));
+  let chunksExported = 0;
   const types = new Map<string, number>();
   const recipients = new Set<string>();
   let rawBytes = 0;
@@ -295,6 +314,7 @@ async function main(): Promise<void> {
   let lastTs = 0;
   let exportedUpTo: number | undefined;
   const segments: Segment[] = [];
+  const pgSplit = (meter: CpuMeter) => (meter.measuresPg ? { pgCpu: meter.pg } : {});
   const checkpoints: Checkpoint[] = [];
   const oursCpu = new CpuMeter(pgCpu);
   const oldCpu = new CpuMeter(pgCpu);
@@ -309,7 +329,6 @@ async function main(): Promise<void> {
         events: 0,
         ms: 0,
         nodeCpuS: 0,
-        pgCpuS: 0,
         storeMs: 0,
         statements: new Map(),
         inserted: 0,
@@ -319,17 +338,14 @@ async function main(): Promise<void> {
         sampleParseMs: 0,
         sampleRowsMs: 0,
       },
-      ...(opts.with2017
-        ? { ref2017: { events: 0, ms: 0, nodeCpuS: 0, pgCpuS: 0, prepareMs: 0, databaseMs: 0 } }
+      ...(opts.with2017 ? { ref2017: { events: 0, ms: 0, nodeCpuS: 0, prepareMs: 0, databaseMs: 0 } } : {}),
+      ...(opts.withCopy
+        ? { copy: { events: 0, chunks: 0, ms: 0, chunksMs: 0, nodeCpuS: 0, exportMs: 0 } }
         : {}),
-      ...(opts.withCopy ? { copy: { events: 0, ms: 0, nodeCpuS: 0, pgCpuS: 0, exportMs: 0 } } : {}),
     };
     statements.reset();
     storeMs = 0;
-    for (const meter of [oursCpu, oldCpu, copyCpu]) {
-      meter.node = 0;
-      meter.pg = 0;
-    }
+    for (const meter of [oursCpu, oldCpu, copyCpu]) meter.reset();
     while (loaded < checkpoint) {
       // Generate a chunk (untimed).
       const genStarted = performance.now();
@@ -393,7 +409,13 @@ async function main(): Promise<void> {
         const t = performance.now();
         const run = await loadBatches(keys, loadDeps);
         segment.ours.ms += performance.now() - t;
-        if (run.failed.length > 0 || run.notTried.length > 0) throw new Error('the loader failed');
+        if (run.failed.length > 0 || run.notTried.length > 0) {
+          const cause = run.failed[0]?.error;
+          throw new Error(
+            `the loader failed on ${run.failed.length} batch(es), ${run.notTried.length} not tried` +
+              (cause ? `: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}` : ''),
+          );
+        }
         outcomes.push(...run.done.map((done) => done.outcome));
       }
       oursCpu.stop();
@@ -441,66 +463,98 @@ async function main(): Promise<void> {
     segment.ours.storeMs = storeMs;
     segment.ours.statements = statements.snapshot();
     segment.ours.nodeCpuS = oursCpu.node;
-    segment.ours.pgCpuS = oursCpu.pg;
+    Object.assign(segment.ours, pgSplit(oursCpu));
     if (segment.ref2017) {
       segment.ref2017.nodeCpuS = oldCpu.node;
-      segment.ref2017.pgCpuS = oldCpu.pg;
+      Object.assign(segment.ref2017, pgSplit(oldCpu));
     }
 
-    // The machine's limit: COPY of the rows this segment added to our table.
+    // The machine's limit: COPY of the rows this segment added to our tables (events and chunks).
     if (copyClient && exportClient && segment.copy) {
       const last = checkpoint === opts.checkpoints[opts.checkpoints.length - 1];
       // Rows at the segment's last timestamp may still arrive in the next segment: leave them for it.
       const hi = last ? lastTs + 1000 : lastTs;
-      await syncPartitions(copyClient);
+      await syncPartitions(exportClient, copyClient);
       for (const [wlo, whi] of dayWindows(exportedUpTo ?? firstTs, hi)) {
         const t = performance.now();
-        const chunks = await exportRows(exportClient, partitionKey, wlo, whi, opts.batch);
+        const chunks = await exportEvents(exportClient, partitionKey, wlo, whi, opts.batch);
         segment.copy.exportMs += performance.now() - t;
         copyCpu.start();
         for (const chunk of chunks) {
-          segment.copy.ms += await copyChunk(copyClient, chunk);
+          segment.copy.ms += await copyChunk(copyClient, 'events', chunk);
           segment.copy.events += countRows(chunk);
         }
         copyCpu.stop();
       }
       exportedUpTo = hi;
+      // The bodies: a batch's worth of chunk rows per COPY.
+      const t = performance.now();
+      const bodies = await exportChunks(exportClient, chunksExported, Math.ceil(opts.batch / CHUNK_EVENTS));
+      segment.copy.exportMs += performance.now() - t;
+      chunksExported = bodies.upTo;
+      copyCpu.start();
+      for (const chunk of bodies.chunks) {
+        const ms = await copyChunk(copyClient, 'event_chunks', chunk);
+        segment.copy.ms += ms;
+        segment.copy.chunksMs += ms;
+        segment.copy.chunks += countRows(chunk);
+      }
+      copyCpu.stop();
       segment.copy.nodeCpuS = copyCpu.node;
-      segment.copy.pgCpuS = copyCpu.pg;
+      Object.assign(segment.copy, pgSplit(copyCpu));
       log(
-        `COPY limit: ${segment.copy.events} rows at ${Math.round(segment.copy.events / (segment.copy.ms / 1000))}/s`,
+        `COPY limit: ${segment.copy.events} events and ${segment.copy.chunks} chunks at ` +
+          `${Math.round(segment.copy.events / (segment.copy.ms / 1000))} events/s`,
       );
     }
     segments.push(segment);
 
     // Checkpoint: maintenance, storage, then queries. A month of events arrives here in minutes, far
     // faster than autovacuum's pace, so do what it would have done by then: vacuum and analyze every
-    // partition of ours (timed and reported; --no-vacuum measures the tables as loaded).
+    // partition of our events and chunks, the dictionary and the batch table (timed and reported;
+    // --no-vacuum measures the tables as loaded).
     const maintenance = await baseDb.withClient(async (client) => {
-      const partitions = await client.query<{ name: string; analyzed: boolean }>(
-        `SELECT t.relid::regclass::text AS name,
+      const tables = await client.query<{ name: string; analyzed: boolean; events: boolean }>(
+        `SELECT t.relid::regclass::text AS name, root = 'public.events'::regclass AS events,
                 (s.last_autoanalyze IS NOT NULL OR s.last_analyze IS NOT NULL) AS analyzed
-         FROM pg_partition_tree('public.events') t
+         FROM unnest(ARRAY['public.events', 'public.event_chunks', 'public.terms_dict', 'public.batches']::regclass[]) AS root
+         CROSS JOIN LATERAL pg_partition_tree(root) t
          LEFT JOIN pg_stat_user_tables s ON s.relid = t.relid
          WHERE t.isleaf`,
       );
+      const partitions = tables.rows.filter((row) => row.events);
       const t = performance.now();
-      if (opts.vacuum) for (const row of partitions.rows) await client.query(`VACUUM (ANALYZE) ${row.name}`);
+      const vacuumCpu = new CpuMeter(pgCpu);
+      vacuumCpu.start();
+      if (opts.vacuum) for (const row of tables.rows) await client.query(`VACUUM (ANALYZE) ${row.name}`);
+      vacuumCpu.stop();
       return {
-        partitions: partitions.rows.length,
-        autoAnalyzed: partitions.rows.filter((row) => row.analyzed).length,
+        partitions: partitions.length,
+        autoAnalyzed: partitions.filter((row) => row.analyzed).length,
+        vacuumed: tables.rows.length,
         vacuumS: opts.vacuum ? (performance.now() - t) / 1000 : Number.NaN,
+        ...(opts.vacuum && vacuumCpu.measuresPg ? { vacuumPgCpuS: pgCpuTotal(vacuumCpu.pg) } : {}),
       };
     });
     log(`checkpoint ${loaded}: storage`);
     const storage = await baseDb.withClient(async (client) => {
       const c = client as unknown as pg.ClientBase;
       return {
-        ours: await partitionedTableSize(c, 'public.events'),
-        oursBatches: await relationSize(c, 'public.batches'),
-        ...(opts.withCopy ? { copy: await partitionedTableSize(c, `${COPY_SCHEMA}.events`) } : {}),
+        ours: {
+          events: await tableSize(c, 'public.events'),
+          chunks: await tableSize(c, 'public.event_chunks'),
+          dictionary: await tableSize(c, 'public.terms_dict'),
+          dictionaryFields: await dictionaryFields(c, 'public.terms_dict'),
+          schema: await schemaSize(c, 'public'),
+        },
       };
     });
+    const copySize = copyClient
+      ? {
+          events: await tableSize(copyClient, 'public.events'),
+          chunks: await tableSize(copyClient, 'public.event_chunks'),
+        }
+      : undefined;
     const oldSize = oldPool
       ? await (async () => {
           const client = await (oldPool as pg.Pool).connect();
@@ -513,31 +567,19 @@ async function main(): Promise<void> {
       : undefined;
     const batchStore = await directorySize(join(dir, 'batches'));
     log(`checkpoint ${loaded}: queries`);
-    const last = { page: Number.NaN, count: Number.NaN };
-    const baseReader = createEventReader(queryDb);
-    const reader: EventReader = {
-      async rows(query) {
-        const t = performance.now();
-        try {
-          return await baseReader.rows(query);
-        } finally {
-          last.page = performance.now() - t;
-        }
-      },
-      async count(query) {
-        const t = performance.now();
-        try {
-          return await baseReader.count(query);
-        } finally {
-          last.count = performance.now() - t;
-        }
-      },
-    };
     const now = Math.ceil((lastTs + 60_000) / 1000) * 1000;
     const isLast = checkpoint === opts.checkpoints[opts.checkpoints.length - 1];
+    const readerDb = new ReaderDb(queryDb);
     const queries = await runShapes(
-      { db: queryDb, reader, last, now, random: new Random(opts.seed + checkpoint), samples },
-      opts.runs,
+      {
+        db: queryDb,
+        reader: createEventReader(readerDb.queryable),
+        readerDb,
+        now,
+        random: new Random(opts.seed + checkpoint),
+        samples,
+      },
+      { main: opts.runs, filter: opts.filterRuns },
       opts.warmup,
       opts.explains,
       isLast,
@@ -546,7 +588,12 @@ async function main(): Promise<void> {
       events: loaded,
       rawBytes,
       spanDays: (lastTs - firstTs) / DAY_MS,
-      storage: { ...storage, batchStore, ...(oldSize ? { ref2017: oldSize } : {}) },
+      storage: {
+        ...storage,
+        batchStore,
+        ...(oldSize ? { ref2017: oldSize } : {}),
+        ...(copySize ? { copy: copySize } : {}),
+      },
       maintenance,
       queries,
     });
@@ -566,7 +613,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     pg: { version, settings, embedded: server.embedded },
-    code: { commit: codeCommit, dirty: codeDirty },
+    code: { commit: codeCommit, dirty: changed.some((path) => !path.startsWith('bench/')), changed },
     options: {
       events: opts.events,
       checkpoints: opts.checkpoints.join('/'),
@@ -574,6 +621,7 @@ async function main(): Promise<void> {
       days: opts.days,
       batch: opts.batch,
       runs: opts.runs,
+      filterRuns: opts.filterRuns,
       warmup: opts.warmup,
       explains: opts.explains,
       vacuum: opts.vacuum,
@@ -614,6 +662,7 @@ async function main(): Promise<void> {
   if (!opts.keep) {
     await admin.query(`DROP DATABASE IF EXISTS ${oursName} WITH (FORCE)`);
     if (opts.with2017) await admin.query(`DROP DATABASE IF EXISTS ${oldName} WITH (FORCE)`);
+    if (opts.withCopy) await admin.query(`DROP DATABASE IF EXISTS ${copyName} WITH (FORCE)`);
   }
   await admin.end();
   cleanups.length = 0;

@@ -27,15 +27,15 @@ const CONTROL = /[\u0000-\u001f]/gu;
 const HAS_CONTROL = /[\u0000-\u001f]/u;
 
 /** Keywords are kept (and looked up) by at most this many characters. */
-export const MAX_KEYWORD_CHARS = 100;
+const MAX_KEYWORD_CHARS = 100;
 /** A dictionary value longer than this (UTF-8 bytes) is replaced by its hash (`#<sha256>`). */
-export const MAX_VALUE_BYTES = 256;
+const MAX_VALUE_BYTES = 256;
 /** The keyword text of an entry (`' k1 k2 … '`) keeps its first keywords up to this many bytes. */
-export const MAX_KW_BYTES = 1024;
+const MAX_KW_BYTES = 1024;
 /** An event's rcpt_meta contributes at most this many pairs to the index (the body keeps them all). */
 export const MAX_META_PAIRS = 64;
 /** …and its rcpt_tags at most this many tags. */
-export const MAX_TAGS = 64;
+const MAX_TAGS = 64;
 
 export type Normalise = 'as-is' | 'lower' | 'integer';
 
@@ -72,12 +72,12 @@ function domainOf(address: string | undefined): string | undefined {
 }
 
 /** The recipient's domain as SparkPost derives it: the field when sent, else the domain of rcpt_to. */
-export function recipientDomainOf(event: Readonly<JsonObject>): string | undefined {
+function recipientDomainOf(event: Readonly<JsonObject>): string | undefined {
   return scalarText(event.recipient_domain) ?? domainOf(scalarText(event.rcpt_to));
 }
 
 /** The sending domain as SparkPost derives it: the field when sent, else the domain of friendly_from. */
-export function sendingDomainOf(event: Readonly<JsonObject>): string | undefined {
+function sendingDomainOf(event: Readonly<JsonObject>): string | undefined {
   return scalarText(event.sending_domain) ?? domainOf(scalarText(event.friendly_from));
 }
 
@@ -115,7 +115,7 @@ export const SUBJECT_KEYWORD_FIELD = 'j';
 export const SUBJECT_FIELD = 'J';
 export const META_KEY_FIELD = 'mk';
 /** Hash prefix of rcpt_meta pairs (`M=["key","value"]`). */
-export const META_HASH = 'M';
+const META_HASH = 'M';
 /** Hash prefix of event ids (the `eh` column). */
 export const EVENT_ID_HASH = 'e';
 
@@ -135,7 +135,7 @@ export function keywordsOf(value: string, kind: 'text' | 'domain'): string[] {
 }
 
 /** `' k1 k2 … '`: the form phrase patterns (`% k1 k2 %`) match against, cut to MAX_KW_BYTES. */
-export function keywordText(keywords: readonly string[]): string {
+function keywordText(keywords: readonly string[]): string {
   let out = ' ';
   for (const keyword of keywords) {
     if (Buffer.byteLength(out) + Buffer.byteLength(keyword) + 1 > MAX_KW_BYTES) break;
