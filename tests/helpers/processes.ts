@@ -16,9 +16,10 @@ export interface ServiceProcess {
   readonly exited: Promise<number | string>;
 }
 
-export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'local', 'main.ts')], {
-    cwd: ROOT,
+/** `npm start` of this checkout (or of a copy of it at `cwd`), with only `env` and PATH and HOME set. */
+export function spawnService(env: Record<string, string>, { cwd = ROOT } = {}): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(cwd, 'src', 'local', 'main.ts')], {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'INFO', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
