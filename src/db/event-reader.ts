@@ -61,7 +61,7 @@ export function createEventReader(db: Queryable): EventReader {
       );
       const decoded = new Map(chunks.rows.map((chunk) => [chunk.chunk_id, decodeChunk(chunk.z)]));
       const items = page.map((row) => {
-        const item = decoded.get(row.chunk)?.[row.pos];
+        const item = decoded.get(row.chunk)?.item(row.pos);
         if (!item)
           throw new Error(`event ${row.event_id} has no body (chunk ${row.chunk}, position ${row.pos})`);
         return item;

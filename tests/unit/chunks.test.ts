@@ -1,4 +1,6 @@
+import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
+import { EVENT_DICTIONARY_V1 } from '../../src/core/events/body-dictionary';
 import { blank, decodeChunk, encodeChunk, type RowValues, restore } from '../../src/core/events/chunks';
 import { fieldValues, indexOf } from '../../src/core/events/codes';
 import { rowOf, unwrap } from '../../src/core/events/rows';
@@ -31,7 +33,7 @@ describe('lean bodies in chunks', () => {
     (_, element) => {
       const row = rowValues(element);
       const [mask, blanked] = blank(element, row);
-      const [[readMask, readBack]] = decodeChunk(encodeChunk([[mask, blanked]])) as [[number, unknown]];
+      const [readMask, readBack] = decodeChunk(encodeChunk([[mask, blanked]])).item(0) as [number, unknown];
       expect(JSON.stringify(restore(readBack, readMask, row))).toBe(JSON.stringify(element));
     },
   );
@@ -82,11 +84,53 @@ describe('lean bodies in chunks', () => {
           const element = { msys: { [category]: { type: 'delivery', ...event } } };
           const row = rowValues(element);
           const [mask, blanked] = blank(element, row);
-          const [[readMask, readBack]] = decodeChunk(encodeChunk([[mask, blanked]])) as [[number, unknown]];
+          const [readMask, readBack] = decodeChunk(encodeChunk([[mask, blanked]])).item(0) as [
+            number,
+            unknown,
+          ];
           expect(JSON.stringify(restore(readBack, readMask, row))).toBe(JSON.stringify(element));
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('the chunk format', () => {
+  it('keeps every element of a chunk at its position, whatever its strings hold', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(0xffff), fc.jsonValue()), { minLength: 1, maxLength: 32 }),
+        (items) => {
+          const chunk = decodeChunk(encodeChunk(items as Array<[number, unknown]>));
+          expect(chunk.length).toBe(items.length);
+          // JSON text, not values: -0 and 0 serialise alike, as the API sends them.
+          items.forEach(([mask, element], pos) => {
+            expect(JSON.stringify(chunk.item(pos))).toBe(JSON.stringify([mask, element]));
+          });
+          expect(chunk.item(items.length)).toBeUndefined();
+        },
+      ),
+    );
+    const tricky = ['line\nbreak', 'cr\r\nlf', '\u2028\u2029', ' leading space', '0 1'];
+    const chunk = decodeChunk(encodeChunk(tricky.map((text, i) => [i, { text }])));
+    expect(tricky.map((_, pos) => chunk.item(pos))).toEqual(tricky.map((text, i) => [i, { text }]));
+  });
+
+  it('still reads version 2 chunks (one JSON array)', () => {
+    const items: Array<[number, unknown]> = [
+      [0, { msys: { message_event: { type: 'delivery' } } }],
+      [5, { msys: {} }],
+    ];
+    const dictionary = Buffer.from(EVENT_DICTIONARY_V1, 'utf8');
+    const v2 = Buffer.concat([Buffer.of(2), deflateRawSync(JSON.stringify(items), { dictionary })]);
+    const chunk = decodeChunk(v2);
+    expect([chunk.length, chunk.item(0), chunk.item(1)]).toEqual([2, items[0], items[1]]);
+  });
+
+  it('refuses a chunk of an unknown version', () => {
+    expect(() => decodeChunk(Buffer.concat([Buffer.of(9), deflateRawSync('x')]))).toThrow(
+      'unknown chunk version 9',
     );
   });
 });

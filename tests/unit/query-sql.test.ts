@@ -178,6 +178,27 @@ describe('buildPageQuery, fenced', () => {
       200,
     ]);
   });
+  it('filters out the other event types after the fence, not inside it, where planning would estimate them per partition', () => {
+    const query = buildPageQuery(
+      {
+        from,
+        to,
+        filters: [
+          { kind: 'exact', field: 'recipient', values: ['a@example.com'] },
+          { kind: 'not-type', values: ['relay_injection', 'success'] },
+        ],
+      },
+      11,
+      undefined,
+      0,
+      'fenced',
+    );
+    expect(query.text).toMatch(
+      /OFFSET \$\d+\) AS matches WHERE \(type <> ALL\(\(\$\d+\)::text\[\]\)\) ORDER BY/,
+    );
+    expect(query.text.split('type <> ALL')).toHaveLength(2);
+    expect(query.values).toContainEqual(['relay_injection', 'success']);
+  });
 });
 
 describe('buildWindowRowsQuery', () => {
