@@ -157,7 +157,7 @@ export interface WebhookOAuthClient {
 }
 
 /** A custom header SparkPost sends with every batch (its `custom_headers`); the name in any case. */
-export interface WebhookHeader {
+interface WebhookHeader {
   readonly name: string;
   readonly value: string;
 }
