@@ -1,5 +1,5 @@
-import type { ApiAuthConfig, WebhookAuthConfig } from './config';
-import { authenticateApi, authenticateWebhook } from './core/auth';
+import { type ApiAuthConfig, DEFAULT_TOKEN_TTL_SECONDS, type WebhookAuthConfig } from './config';
+import { authenticateApi } from './core/auth';
 import {
   eventsApiDocumentation,
   eventsApiSamples,
@@ -7,6 +7,7 @@ import {
   legacySamples,
 } from './core/docs/self-docs';
 import { type HttpRequest, type HttpResponse, jsonResponse, toErrorResponse } from './core/http';
+import { tokenEndpoint } from './core/oauth';
 import {
   EVENTS_API_DOCUMENTATION_PATH,
   EVENTS_API_METADATA_KEYS_PATH,
@@ -16,11 +17,13 @@ import {
   LEGACY_API_PATH,
   LEGACY_DOCUMENTATION_PATH,
   LEGACY_SAMPLES_PATH,
+  OAUTH_TOKEN_PATH,
   WEBHOOK_PATH,
 } from './core/paths';
 import { listMetadataKeys } from './core/query/metadata-keys';
 import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
 import { receiveWebhook, type WebhookDeps } from './core/webhook';
+import { authenticateWebhook } from './core/webhook-auth';
 import { MethodNotAllowedError, NotFoundError } from './errors';
 import type { Logger } from './logger';
 
@@ -32,6 +35,10 @@ export interface WebhookAppDeps extends WebhookDeps {
    * waiting to load (locally, the load queue takes it again; a loaded one it skips).
    */
   readonly onBatch?: (key: string) => void;
+  /** `expires_in` of the access tokens `POST /oauth/token` issues; DEFAULT_TOKEN_TTL_SECONDS. */
+  readonly tokenTtlSeconds?: number;
+  /** The clock that issues and checks access tokens; Date.now. */
+  readonly now?: () => number;
 }
 
 /** What `/health` says: 200 when everything is ready, 503 (same shape) while something is not. */
@@ -57,8 +64,11 @@ interface FunctionDeps {
   readonly queryEvents: QueryAppDeps;
 }
 
-/** Who may call a route: SparkPost (webhook credentials), an API key holder, or anyone. */
-type Access = 'webhook' | 'api-key' | 'public';
+/**
+ * Who may call a route: SparkPost (webhook credentials), an API key holder, an OAuth 2.0 client (the
+ * token endpoint checks its client credentials itself, and answers in RFC 6749's shape), or anyone.
+ */
+type Access = 'webhook' | 'api-key' | 'client-credentials' | 'public';
 
 type RouteOf<F extends keyof FunctionDeps> = {
   /** The Lambda function that serves it on AWS (template.yaml routes exactly these; a test checks). */
@@ -92,6 +102,19 @@ export const ROUTES: readonly Route[] = [
             : { batch_id: outcome.batchId, stored: outcome.status === 'stored' },
       });
     },
+  },
+  {
+    fn: 'receiveWebhook',
+    method: 'POST',
+    path: OAUTH_TOKEN_PATH,
+    access: 'client-credentials',
+    serve: (request, deps) =>
+      tokenEndpoint(request, {
+        ...(deps.auth.oauth ? { client: deps.auth.oauth } : {}),
+        ttlSeconds: deps.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+        now: deps.now ?? Date.now,
+        logger: deps.logger,
+      }),
   },
   {
     fn: 'queryEvents',
@@ -170,8 +193,13 @@ const NOBODY_API: ApiAuthConfig = { disabled: false, apiKeys: [] };
 
 /** Throws AuthError (401) unless the request carries the credentials the route's access asks for. */
 function authorize(access: Access, request: HttpRequest, deps: AppDeps): void {
-  if (access === 'webhook') authenticateWebhook(request.headers, deps.webhook?.auth ?? NOBODY_WEBHOOK);
-  else if (access === 'api-key') authenticateApi(request.headers, deps.query?.auth ?? NOBODY_API);
+  if (access === 'webhook') {
+    authenticateWebhook(
+      request.headers,
+      deps.webhook?.auth ?? NOBODY_WEBHOOK,
+      (deps.webhook?.now ?? Date.now)(),
+    );
+  } else if (access === 'api-key') authenticateApi(request.headers, deps.query?.auth ?? NOBODY_API);
 }
 
 /** The route bound to this process's dependencies; undefined where this process does not serve it. */

@@ -28,8 +28,19 @@ export const VARIABLES = {
   PG_SSL: 'connect to PostgreSQL over TLS, verifying the certificate; false',
   WEBHOOK_USERNAME: 'HTTP Basic user name SparkPost sends (with WEBHOOK_PASSWORD)',
   WEBHOOK_PASSWORD: 'HTTP Basic password SparkPost sends',
+  WEBHOOK_PASSWORD_PREVIOUS: 'while rotating: the old Basic password, still accepted (same user name)',
+  WEBHOOK_OAUTH_CLIENT_ID: 'OAuth 2.0 client id SparkPost sends to POST /oauth/token (with the secret)',
+  WEBHOOK_OAUTH_CLIENT_SECRET:
+    'OAuth 2.0 client secret, 16+ printable ASCII characters; it also keys the tokens',
+  WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS:
+    'while rotating: the old client secret, still accepted, its tokens valid',
+  WEBHOOK_OAUTH_TOKEN_TTL_SECONDS: 'lifetime of an issued access token (expires_in), 60 to 86400; 3600',
+  WEBHOOK_HEADER: 'a custom header SparkPost sends, "Name: value" (its custom_headers)',
+  WEBHOOK_HEADER_PREVIOUS: 'while rotating: the old "Name: value", still accepted',
   WEBHOOK_TOKEN: 'also accept "Authorization: Bearer <token>" or "X-MessageSystems-Webhook-Token: <token>"',
-  WEBHOOK_SECRET_ARN: 'AWS: Secrets Manager secret holding {"username","password"} and/or {"token"}',
+  WEBHOOK_SECRET_ARN:
+    'AWS: Secrets Manager secret holding {"username","password"}, {"oauth_client_id","oauth_client_secret"}, {"header"} and/or {"token"}',
+  WEBHOOK_OAUTH_SECRET_ARN: 'AWS: Secrets Manager secret holding {"oauth_client_id","oauth_client_secret"}',
   API_KEYS: 'comma-separated query API keys, sent as "Authorization: <key>"',
   API_KEY: 'a single query API key (API_KEYS wins)',
   API_KEYS_SECRET_ARN: 'AWS: Secrets Manager secret holding {"api_keys": "k1,k2"}',
@@ -47,7 +58,23 @@ export type VariableName = keyof typeof VARIABLES;
  * the ARN, and aws/secrets.ts overlays the secret's values before `loadConfig` reads them.
  */
 export const SECRET_VARIABLES = {
-  WEBHOOK_SECRET_ARN: { username: 'WEBHOOK_USERNAME', password: 'WEBHOOK_PASSWORD', token: 'WEBHOOK_TOKEN' },
+  WEBHOOK_SECRET_ARN: {
+    username: 'WEBHOOK_USERNAME',
+    password: 'WEBHOOK_PASSWORD',
+    password_previous: 'WEBHOOK_PASSWORD_PREVIOUS',
+    oauth_client_id: 'WEBHOOK_OAUTH_CLIENT_ID',
+    oauth_client_secret: 'WEBHOOK_OAUTH_CLIENT_SECRET',
+    oauth_client_secret_previous: 'WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS',
+    header: 'WEBHOOK_HEADER',
+    header_previous: 'WEBHOOK_HEADER_PREVIOUS',
+    token: 'WEBHOOK_TOKEN',
+  },
+  // The template generates the OAuth client into a secret of its own (one secret generates one value).
+  WEBHOOK_OAUTH_SECRET_ARN: {
+    oauth_client_id: 'WEBHOOK_OAUTH_CLIENT_ID',
+    oauth_client_secret: 'WEBHOOK_OAUTH_CLIENT_SECRET',
+    oauth_client_secret_previous: 'WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS',
+  },
   API_KEYS_SECRET_ARN: { api_keys: 'API_KEYS' },
 } as const satisfies Record<string, Readonly<Record<string, VariableName>>>;
 
@@ -120,10 +147,34 @@ interface StorageConfig {
   readonly bucket: string;
 }
 
+/** The OAuth 2.0 client SparkPost is (`auth_type: oauth2`): it gets tokens at `POST /oauth/token`. */
+export interface WebhookOAuthClient {
+  readonly clientId: string;
+  /** Authenticates the client and keys the tokens: a new secret invalidates every token issued before. */
+  readonly clientSecret: string;
+  /** While rotating: the old secret is still accepted, and the tokens it keyed still verify. */
+  readonly previousClientSecret?: string;
+}
+
+/** A custom header SparkPost sends with every batch (its `custom_headers`); the name in any case. */
+interface WebhookHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
 /** Who may post batches. Any configured method is accepted; none configured means nobody can post. */
 export interface WebhookAuthConfig {
   readonly disabled: boolean;
-  readonly basic?: { readonly username: string; readonly password: string };
+  /** While rotating, `previousPassword` is accepted too. */
+  readonly basic?: {
+    readonly username: string;
+    readonly password: string;
+    readonly previousPassword?: string;
+  };
+  /** `Authorization: Bearer <access token>` with a token `POST /oauth/token` issued to this client. */
+  readonly oauth?: WebhookOAuthClient;
+  /** While rotating, `previous` (name and value) is accepted too. */
+  readonly header?: WebhookHeader & { readonly previous?: WebhookHeader };
   /** Accepted as `Authorization: Bearer <token>` or `X-MessageSystems-Webhook-Token: <token>`. */
   readonly token?: string;
 }
@@ -132,6 +183,8 @@ interface WebhookConfig {
   readonly auth: WebhookAuthConfig;
   /** Upper bound for one webhook body, in bytes. */
   readonly maxBatchBytes: number;
+  /** `expires_in` of the access tokens `POST /oauth/token` issues. */
+  readonly tokenTtlSeconds: number;
 }
 
 /** Who may query. SparkPost clients send `Authorization: <key>` or Basic with the key as user name. */
@@ -192,6 +245,8 @@ export type Section = keyof Config;
 
 /** Upper bound for one webhook body. API Gateway's own limit is 10 MB. */
 export const DEFAULT_MAX_BATCH_BYTES = 10 * 1024 * 1024;
+/** Lifetime of an issued access token: the `expires_in` SparkPost's documentation shows. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 
 const AUTH_SCOPES = ['webhook', 'api'] as const;
 
@@ -200,24 +255,29 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
 
   webhook(r, target) {
     const disabled = r.list('AUTH_DISABLED', AUTH_SCOPES, (item) => item.toLowerCase()).includes('webhook');
-    const username = r.string('WEBHOOK_USERNAME');
-    const password = r.string('WEBHOOK_PASSWORD');
-    if ((username === undefined) !== (password === undefined)) {
-      r.problem('WEBHOOK_USERNAME and WEBHOOK_PASSWORD must be set together');
-    }
+    const basic = webhookBasic(r);
+    const oauth = webhookOAuthClient(r);
+    const header = webhookHeader(r);
     const token = r.string('WEBHOOK_TOKEN');
-    if (target === 'aws' && !disabled && username === undefined && token === undefined) {
+    if (target === 'aws' && !disabled && !basic && !oauth && !header && token === undefined) {
       r.problem(
-        'set WEBHOOK_SECRET_ARN, or WEBHOOK_USERNAME and WEBHOOK_PASSWORD, or WEBHOOK_TOKEN, or AUTH_DISABLED=webhook',
+        'set WEBHOOK_SECRET_ARN (or WEBHOOK_OAUTH_SECRET_ARN), or one of WEBHOOK_USERNAME with WEBHOOK_PASSWORD, ' +
+          'WEBHOOK_OAUTH_CLIENT_ID with WEBHOOK_OAUTH_CLIENT_SECRET, WEBHOOK_HEADER, WEBHOOK_TOKEN; or AUTH_DISABLED=webhook',
       );
     }
     return {
       auth: {
         disabled,
-        ...(username !== undefined && password !== undefined ? { basic: { username, password } } : {}),
+        ...(basic ? { basic } : {}),
+        ...(oauth ? { oauth } : {}),
+        ...(header ? { header } : {}),
         ...(token !== undefined ? { token } : {}),
       },
       maxBatchBytes: r.int('MAX_BATCH_BYTES', DEFAULT_MAX_BATCH_BYTES, { min: 1024 }),
+      tokenTtlSeconds: r.int('WEBHOOK_OAUTH_TOKEN_TTL_SECONDS', DEFAULT_TOKEN_TTL_SECONDS, {
+        min: 60,
+        max: 86_400,
+      }),
     };
   },
 
@@ -273,6 +333,122 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
     return { level };
   },
 };
+
+/** A `_PREVIOUS` variable only makes sense beside the one it is the previous value of. */
+function previousOf(
+  r: EnvReader,
+  name: VariableName,
+  of: VariableName,
+  present: boolean,
+): string | undefined {
+  const value = r.string(name);
+  if (value !== undefined && !present) r.problem(`${name} needs ${of}`);
+  return present ? value : undefined;
+}
+
+function webhookBasic(r: EnvReader): WebhookAuthConfig['basic'] {
+  const username = r.string('WEBHOOK_USERNAME');
+  const password = r.string('WEBHOOK_PASSWORD');
+  if ((username === undefined) !== (password === undefined)) {
+    r.problem('WEBHOOK_USERNAME and WEBHOOK_PASSWORD must be set together');
+  }
+  const present = username !== undefined && password !== undefined;
+  const previousPassword = previousOf(r, 'WEBHOOK_PASSWORD_PREVIOUS', 'WEBHOOK_PASSWORD', present);
+  if (!present) return undefined;
+  return { username, password, ...(previousPassword !== undefined ? { previousPassword } : {}) };
+}
+
+/** RFC 6749 appendix A: client ids and secrets are printable ASCII (VSCHAR). */
+const VSCHARS = /^[\x20-\x7e]+$/;
+/**
+ * The client secret is also the key material of the tokens, and a token seen on the wire lets anyone
+ * try guesses offline: it must not be guessable.
+ */
+const MIN_CLIENT_SECRET_CHARS = 16;
+
+function webhookOAuthClient(r: EnvReader): WebhookOAuthClient | undefined {
+  const clientId = r.string('WEBHOOK_OAUTH_CLIENT_ID');
+  const clientSecret = r.string('WEBHOOK_OAUTH_CLIENT_SECRET');
+  if ((clientId === undefined) !== (clientSecret === undefined)) {
+    r.problem('WEBHOOK_OAUTH_CLIENT_ID and WEBHOOK_OAUTH_CLIENT_SECRET must be set together');
+  }
+  const present = clientId !== undefined && clientSecret !== undefined;
+  const previousClientSecret = previousOf(
+    r,
+    'WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS',
+    'WEBHOOK_OAUTH_CLIENT_SECRET',
+    present,
+  );
+  if (clientId !== undefined && !VSCHARS.test(clientId)) {
+    r.problem('WEBHOOK_OAUTH_CLIENT_ID must be printable ASCII characters');
+  }
+  const secrets = {
+    WEBHOOK_OAUTH_CLIENT_SECRET: clientSecret,
+    WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS: previousClientSecret,
+  };
+  for (const [name, secret] of Object.entries(secrets)) {
+    // The value itself never goes into a message: it is a secret.
+    if (secret !== undefined && (!VSCHARS.test(secret) || secret.length < MIN_CLIENT_SECRET_CHARS)) {
+      r.problem(`${name} must be at least ${MIN_CLIENT_SECRET_CHARS} printable ASCII characters`);
+    }
+  }
+  if (!present) return undefined;
+  return {
+    clientId,
+    clientSecret,
+    ...(previousClientSecret !== undefined ? { previousClientSecret } : {}),
+  };
+}
+
+/** RFC 7230 §3.2.6: a header name is a token. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 7230 §3.2: visible characters (and obs-text), with spaces or tabs only inside. */
+const HEADER_VALUE = /^[\x21-\x7e\x80-\xff](?:[\x20-\x7e\x80-\xff\t]*[\x21-\x7e\x80-\xff])?$/;
+/** Headers with a meaning of their own here, or that a proxy may rewrite: never a shared secret. */
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'x-messagesystems-webhook-token',
+  'x-messagesystems-batch-id',
+  'host',
+  'connection',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+]);
+
+/** `Name: value` → the header, or a problem that names the variable (never the value). */
+function parseHeader(r: EnvReader, name: VariableName): WebhookHeader | undefined {
+  const raw = r.string(name);
+  if (raw === undefined) return undefined;
+  const colon = raw.indexOf(':');
+  const headerName = colon < 0 ? '' : raw.slice(0, colon).trim();
+  const value = colon < 0 ? '' : raw.slice(colon + 1).trim();
+  if (!HEADER_NAME.test(headerName)) {
+    r.problem(
+      `${name} must be "Name: value" with a header name of letters, digits and !#$%&'*+-.^_\`|~ (got ${colon < 0 ? 'no colon' : 'a malformed name'})`,
+    );
+    return undefined;
+  }
+  if (RESERVED_HEADERS.has(headerName.toLowerCase())) {
+    r.problem(`${name} cannot use ${headerName}: that header has a meaning of its own here`);
+    return undefined;
+  }
+  if (!HEADER_VALUE.test(value)) {
+    r.problem(`${name} must have a value after "${headerName}:" (visible characters, no line breaks)`);
+    return undefined;
+  }
+  return { name: headerName, value };
+}
+
+function webhookHeader(r: EnvReader): WebhookAuthConfig['header'] {
+  const current = parseHeader(r, 'WEBHOOK_HEADER');
+  const present = r.string('WEBHOOK_HEADER') !== undefined;
+  const previous = present ? parseHeader(r, 'WEBHOOK_HEADER_PREVIOUS') : undefined;
+  previousOf(r, 'WEBHOOK_HEADER_PREVIOUS', 'WEBHOOK_HEADER', present);
+  if (!current) return undefined;
+  return { ...current, ...(previous ? { previous } : {}) };
+}
 
 /**
  * Reads the named sections of the configuration in one pass: throws one ConfigError naming every bad or

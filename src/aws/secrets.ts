@@ -39,7 +39,7 @@ async function readJsonSecret(read: SecretReader, secretId: string): Promise<Rec
 
 /**
  * The environment with the values of each configured secret (SECRET_VARIABLES: `WEBHOOK_SECRET_ARN`,
- * `API_KEYS_SECRET_ARN`) overlaid on the variables they stand for. A secret whose ARN variable is unset
+ * `WEBHOOK_OAUTH_SECRET_ARN`, `API_KEYS_SECRET_ARN`) overlaid on the variables they stand for. A secret whose ARN variable is unset
  * is skipped, so plain variables keep working for `sam local invoke` and tests.
  */
 export async function resolveSecrets(
@@ -48,6 +48,8 @@ export async function resolveSecrets(
   read: SecretReader,
 ): Promise<Env> {
   const overlay: Record<string, string> = {};
+  /** Which secret gave each variable: two secrets may not both give one. */
+  const givenBy: Record<string, string> = {};
   const problems: string[] = [];
   for (const arnVariable of arnVariables) {
     const secretId = env[arnVariable];
@@ -62,10 +64,15 @@ export async function resolveSecrets(
     let found = 0;
     for (const [key, variable] of Object.entries(fields)) {
       const value = secret[key];
-      if (typeof value === 'string' && value !== '') overlay[variable] = value;
-      else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-        overlay[variable] = value.join(',');
-      } else continue;
+      let text: string;
+      if (typeof value === 'string' && value !== '') text = value;
+      else if (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+        text = value.join(',');
+      else continue;
+      const other = givenBy[variable];
+      if (other !== undefined) problems.push(`"${key}" is in both ${other} and ${arnVariable}; keep one`);
+      overlay[variable] = text;
+      givenBy[variable] = arnVariable;
       found += 1;
     }
     if (found === 0) {

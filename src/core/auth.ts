@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiAuthConfig, WebhookAuthConfig } from '../config';
+import type { ApiAuthConfig } from '../config';
 import { AuthError } from '../errors';
+import type { Logger } from '../logger';
 import { header } from './http';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
 /** Compares secrets in constant time (digests first, so the lengths leak nothing either). */
-function safeEqual(given: string, expected: string): boolean {
+export function safeEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
@@ -24,29 +25,9 @@ export function parseBasic(
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-function bearer(authorization: string | undefined): string | undefined {
+/** The token of `Bearer <token>`; undefined when the header is not Bearer. */
+export function bearer(authorization: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-}
-
-/**
- * Checks a webhook request against every configured method: HTTP Basic, a static Bearer token or
- * SparkPost's legacy `X-MessageSystems-Webhook-Token`. Throws AuthError (401) when none matches.
- */
-export function authenticateWebhook(headers: Headers, auth: WebhookAuthConfig): void {
-  if (auth.disabled) return;
-  const authorization = header(headers, 'authorization');
-  const basic = parseBasic(authorization);
-  if (auth.basic && basic) {
-    // Evaluate both comparisons so timing does not tell which half was wrong.
-    const userOk = safeEqual(basic.username, auth.basic.username);
-    const passwordOk = safeEqual(basic.password, auth.basic.password);
-    if (userOk && passwordOk) return;
-  }
-  if (auth.token) {
-    const token = bearer(authorization) ?? header(headers, 'x-messagesystems-webhook-token');
-    if (token !== undefined && safeEqual(token, auth.token)) return;
-  }
-  throw new AuthError();
 }
 
 /**
@@ -63,4 +44,23 @@ export function authenticateApi(headers: Headers, auth: ApiAuthConfig): void {
     if (ok) return;
   }
   throw new AuthError('Send your API key in the Authorization header');
+}
+
+/**
+ * Says at every start (the local service, each Lambda cold start) what AUTH_DISABLED turned off, so that
+ * an open service is never silently open.
+ */
+export function warnIfAuthDisabled(
+  logger: Logger,
+  off: { readonly webhook?: boolean; readonly api?: boolean },
+) {
+  const scopes = [...(off.webhook ? ['webhook'] : []), ...(off.api ? ['api'] : [])];
+  if (scopes.length === 0) return;
+  const effects = [
+    ...(off.webhook ? ['anyone can post batches'] : []),
+    ...(off.api ? ['anyone can read events'] : []),
+  ];
+  logger.warn(`authentication is off (AUTH_DISABLED=${scopes.join(',')}): ${effects.join(' and ')}`, {
+    authDisabled: scopes,
+  });
 }

@@ -3,6 +3,8 @@
  * the pagination links and the local banner all read them from here.
  */
 export const WEBHOOK_PATH = '/webhook';
+/** The OAuth 2.0 token endpoint SparkPost's `oauth2` webhook authentication calls (its "Token URL"). */
+export const OAUTH_TOKEN_PATH = '/oauth/token';
 export const EVENTS_API_PATH = '/api/v1/events/message';
 export const EVENTS_API_DOCUMENTATION_PATH = `${EVENTS_API_PATH}/documentation`;
 export const EVENTS_API_SAMPLES_PATH = `${EVENTS_API_PATH}/samples`;

@@ -26,6 +26,43 @@ export function once<T>(build: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * Like `once`, but built again once the value is older than `maxAgeMs` (so that rotated secrets reach
+ * warm execution environments). The rebuild runs in the background while the current value still
+ * serves; if it fails, the current value stays and the next call after `retryMs` tries again.
+ */
+export function refreshing<T>(
+  build: () => Promise<T>,
+  { maxAgeMs, retryMs = 60_000, now = Date.now }: { maxAgeMs: number; retryMs?: number; now?: () => number },
+): () => Promise<T> {
+  const first = once(build);
+  let current: { value: T; builtAt: number } | undefined;
+  let rebuilding = false;
+  return async () => {
+    if (!current) {
+      const value = await first();
+      current ??= { value, builtAt: now() };
+      return current.value;
+    }
+    if (!rebuilding && now() - current.builtAt >= maxAgeMs) {
+      rebuilding = true;
+      const stale = current;
+      build().then(
+        (value) => {
+          current = { value, builtAt: now() };
+          rebuilding = false;
+        },
+        (error: unknown) => {
+          logger.error('refresh failed; keeping the previous configuration', { error });
+          current = { value: stale.value, builtAt: now() - maxAgeMs + retryMs };
+          rebuilding = false;
+        },
+      );
+    }
+    return current.value;
+  };
+}
+
 let defaultReader: SecretReader | undefined;
 /** Secrets Manager, through one client per execution environment. */
 export function secretReader(): SecretReader {

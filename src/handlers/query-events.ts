@@ -1,6 +1,7 @@
 import { createApp, type HealthReport, type QueryAppDeps } from '../app';
 import { resolveSecrets } from '../aws/secrets';
 import { loadConfig } from '../config';
+import { warnIfAuthDisabled } from '../core/auth';
 import { createEventReader } from '../db/event-reader';
 import type { Logger } from '../logger';
 import { httpHandler, lambdaDb, logger, once, secretReader } from './lambda';
@@ -18,6 +19,7 @@ export const handler = httpHandler(
   once(async () => {
     const env = await resolveSecrets(process.env, CONFIG.secrets, secretReader());
     const { db, api } = loadConfig(env, CONFIG.sections, { target: 'aws' });
+    warnIfAuthDisabled(logger, { api: api.auth.disabled });
     const database = await lambdaDb(db);
     const health = async (): Promise<HealthReport> => {
       try {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { describe } from '../core/load-batch';
-import { EVENTS_API_PATH, HEALTH_PATH, WEBHOOK_PATH } from '../core/paths';
+import { EVENTS_API_PATH, HEALTH_PATH, OAUTH_TOKEN_PATH, WEBHOOK_PATH } from '../core/paths';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
 import { LOCAL_SECTIONS, type LocalService, type LocalServiceConfig, startLocalService } from './service';
@@ -50,21 +50,46 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+const INDENT = ' '.repeat(19);
+
+/** The webhook's authentication methods, as SparkPost's webhook form asks for them. */
+function webhookLines(service: LocalService, show: (secret: string) => string): string[] {
+  const { disabled, basic, oauth, header, token } = service.webhookAuth;
+  if (disabled) return [`${INDENT}authentication disabled (AUTH_DISABLED)`];
+  const rotating = (previous: unknown, name: string) => (previous === undefined ? '' : `  (+ ${name})`);
+  return [
+    ...(basic
+      ? [
+          `${INDENT}Basic Auth  username: ${basic.username}  password: ${show(basic.password)}` +
+            rotating(basic.previousPassword, 'WEBHOOK_PASSWORD_PREVIOUS'),
+        ]
+      : []),
+    ...(oauth
+      ? [
+          `${INDENT}OAuth 2.0   client ID: ${oauth.clientId}  client secret: ${show(oauth.clientSecret)}` +
+            rotating(oauth.previousClientSecret, 'WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS'),
+          `${INDENT}            token URL: ${service.url}${OAUTH_TOKEN_PATH}  (tokens last ${service.tokenTtlSeconds} s)`,
+        ]
+      : []),
+    ...(header
+      ? [
+          `${INDENT}header      ${header.name}: ${show(header.value)}${rotating(header.previous, 'WEBHOOK_HEADER_PREVIOUS')}`,
+        ]
+      : []),
+    ...(token ? [`${INDENT}token       Bearer or X-MessageSystems-Webhook-Token: ${show(token)}`] : []),
+  ];
+}
+
 /** What to tell the user: where things are, and credentials only when they were just generated. */
 function banner(service: LocalService, config: LocalServiceConfig): string[] {
-  const { webhookAuth, apiAuth, credentialsCreated } = service;
+  const { apiAuth, credentialsCreated, generatedSecrets } = service;
   const credentialsFile = join(config.local.dataDir, 'credentials.json');
   const database = service.database();
   const show = (secret: string) =>
-    credentialsCreated ? secret : `(in ${credentialsFile} or your environment)`;
-  const webhookLine = webhookAuth.disabled
-    ? '                   authentication disabled (AUTH_DISABLED)'
-    : webhookAuth.basic
-      ? `                   Basic auth  user: ${webhookAuth.basic.username}  password: ${show(webhookAuth.basic.password)}`
-      : '                   token auth (WEBHOOK_TOKEN)';
+    generatedSecrets.includes(secret) ? secret : `(in ${credentialsFile} or your environment)`;
   const apiLine = apiAuth.disabled
-    ? '                   authentication disabled (AUTH_DISABLED)'
-    : `                   header  Authorization: ${show(apiAuth.apiKeys[0] ?? '')}`;
+    ? `${INDENT}authentication disabled (AUTH_DISABLED)`
+    : `${INDENT}header  Authorization: ${show(apiAuth.apiKeys[0] ?? '')}`;
   return [
     '',
     `sparkpost-event-db is running (data in ${config.local.dataDir})`,
@@ -73,12 +98,14 @@ function banner(service: LocalService, config: LocalServiceConfig): string[] {
       : '  Database:        not reachable yet: batches are stored and load once it is (see the log, or /health)',
     '',
     `  Webhook target:  POST ${service.url}${WEBHOOK_PATH}`,
-    webhookLine,
+    ...webhookLines(service, show),
     `  Events API:      GET  ${service.url}${EVENTS_API_PATH}`,
     apiLine,
     `  Health:          GET  ${service.url}${HEALTH_PATH}`,
     '',
-    credentialsCreated ? `  (generated credentials saved in ${credentialsFile})\n` : '',
+    generatedSecrets.length > 0
+      ? `  (generated credentials ${credentialsCreated ? 'saved' : 'added'} in ${credentialsFile})\n`
+      : '',
     'Ctrl-C stops it.',
     '',
   ];

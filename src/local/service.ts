@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, type HealthReport } from '../app';
 import type { ApiAuthConfig, Config, WebhookAuthConfig } from '../config';
+import { warnIfAuthDisabled } from '../core/auth';
 import { BATCH_PREFIX } from '../core/batch-key';
 import { describe } from '../core/load-batch';
 import type { EventReader } from '../core/ports';
@@ -38,6 +39,10 @@ export interface LocalService {
   readonly apiAuth: ApiAuthConfig;
   /** True when credentials were generated on this start (print them). */
   readonly credentialsCreated: boolean;
+  /** The secrets in use that this start generated: the only ones the banner may print. */
+  readonly generatedSecrets: readonly string[];
+  /** `expires_in` of the OAuth access tokens. */
+  readonly tokenTtlSeconds: number;
   /** Resolves once the database is reachable and migrated (the webhook answers before that). */
   readonly ready: Promise<void>;
   /** Where the database is; undefined until it is ready. */
@@ -65,10 +70,9 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
   const { dataDir } = config.local;
   await makePrivate(dataDir);
   const releaseLock = await claimDataDir(dataDir);
-  const { webhookAuth, apiAuth, credentialsCreated } = await withGeneratedCredentials(config);
-  if (webhookAuth.disabled)
-    logger.warn('webhook authentication is off (AUTH_DISABLED): anyone can post batches');
-  if (apiAuth.disabled) logger.warn('query authentication is off (AUTH_DISABLED): anyone can read events');
+  const { webhookAuth, apiAuth, credentialsCreated, generatedSecrets } =
+    await withGeneratedCredentials(config);
+  warnIfAuthDisabled(logger, { webhook: webhookAuth.disabled, api: apiAuth.disabled });
   const { removed } = await prepareBatchFolder(dataDir, BATCH_PREFIX);
   if (removed > 0) logger.info('removed temporary files of unfinished writes', { removed });
   const store = dirBatchStore(dataDir);
@@ -98,6 +102,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
       store,
       auth: webhookAuth,
       maxBatchBytes: config.webhook.maxBatchBytes,
+      tokenTtlSeconds: config.webhook.tokenTtlSeconds,
       logger,
       onBatch: (key) => loads.add(key),
     },
@@ -152,6 +157,8 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
     webhookAuth,
     apiAuth,
     credentialsCreated,
+    generatedSecrets,
+    tokenTtlSeconds: config.webhook.tokenTtlSeconds,
     ready,
     database: () => database.current()?.server,
     get db() {
@@ -289,22 +296,38 @@ async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
   };
 }
 
-/** Fills in webhook and API credentials the environment leaves unset with generated ones. */
+/**
+ * Fills in webhook and API credentials the environment leaves unset with generated ones. With no webhook
+ * method in the environment, both Basic and an OAuth 2.0 client are generated: SparkPost's webhook form
+ * takes either. Any method set in the environment means exactly the methods set there.
+ */
 async function withGeneratedCredentials(config: LocalServiceConfig) {
   let webhookAuth: WebhookAuthConfig = config.webhook.auth;
   let apiAuth: ApiAuthConfig = config.api.auth;
-  const needWebhook = !webhookAuth.disabled && !webhookAuth.basic && !webhookAuth.token;
+  const { basic, oauth, header, token } = webhookAuth;
+  const needWebhook = !webhookAuth.disabled && !basic && !oauth && !header && !token;
   const needApi = !apiAuth.disabled && apiAuth.apiKeys.length === 0;
-  if (!needWebhook && !needApi) return { webhookAuth, apiAuth, credentialsCreated: false };
-  const { credentials, created } = await loadOrCreateCredentials(
+  if (!needWebhook && !needApi) {
+    return { webhookAuth, apiAuth, credentialsCreated: false, generatedSecrets: [] };
+  }
+  const { credentials, created, generated } = await loadOrCreateCredentials(
     join(config.local.dataDir, 'credentials.json'),
   );
+  const inUse: (keyof typeof credentials)[] = [];
   if (needWebhook) {
     webhookAuth = {
       ...webhookAuth,
       basic: { username: credentials.webhookUsername, password: credentials.webhookPassword },
+      oauth: { clientId: credentials.oauthClientId, clientSecret: credentials.oauthClientSecret },
     };
+    inUse.push('webhookPassword', 'oauthClientSecret');
   }
-  if (needApi) apiAuth = { ...apiAuth, apiKeys: [credentials.apiKey] };
-  return { webhookAuth, apiAuth, credentialsCreated: created };
+  if (needApi) {
+    apiAuth = { ...apiAuth, apiKeys: [credentials.apiKey] };
+    inUse.push('apiKey');
+  }
+  const generatedSecrets = inUse
+    .filter((field) => generated.includes(field))
+    .map((field) => credentials[field]);
+  return { webhookAuth, apiAuth, credentialsCreated: created, generatedSecrets };
 }

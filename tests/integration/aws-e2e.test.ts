@@ -180,6 +180,34 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
     expect(wrong.statusCode).toBe(401);
   });
 
+  it("SparkPost's OAuth 2.0: a token from POST /oauth/token lets a batch into S3; a function without that client refuses it", async () => {
+    const oauthReceive = createReceiveWebhookHandler({
+      store: s3BatchStore(client, s3.bucket),
+      auth: {
+        disabled: false,
+        oauth: { clientId: 'sparkpost', clientSecret: 'change-me-oauth-client-secret' },
+      },
+      maxBatchBytes: 5 * 1024 * 1024,
+      logger: silentLogger,
+    });
+    // The token request as API Gateway delivers it: form-encoded, base64 in the event.
+    const issued = await oauthReceive(
+      lambdaEvent<APIGatewayProxyEventV2>('receive-webhook-oauth-token.json'),
+    );
+    expect(issued.statusCode).toBe(200);
+    expect(issued.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
+    const { access_token: token, token_type: type, expires_in: expiresIn } = body(issued);
+    expect([type, expiresIn]).toEqual(['Bearer', 3600]);
+
+    const batchId = `oauth-${randomBytes(4).toString('hex')}`;
+    const event = webhookEvent(batchId, makeBatch(2, Date.parse('2017-06-03T10:00:00Z'), `${batchId}-`));
+    const withToken = { ...event, headers: { ...event.headers, authorization: `Bearer ${token}` } };
+    expect(body(await oauthReceive(withToken))).toEqual({ results: { batch_id: batchId, stored: true } });
+    await s3.waitForEvent(`batches/${batchId}.json.gz`);
+    // The Basic-only function (another configuration) knows no OAuth client: the token means nothing there.
+    expect((await receive(withToken)).statusCode).toBe(401);
+  });
+
   it('records an unreadable object as rejected and leaves it in the bucket', async () => {
     const key = `batches/corrupt-${randomBytes(4).toString('hex')}.json.gz`;
     await client.send(
@@ -468,6 +496,39 @@ describe('cold start: secrets read from Secrets Manager, never from the environm
     );
     expect(config.webhook.auth.basic).toEqual({ username: 'sparkpost', password: 'pw-from-secret' });
     expect(config.api.auth.apiKeys).toEqual(['key-one', 'key-two']);
+  });
+
+  it("the webhook's two secrets combine (Basic, and the OAuth client the template generates apart)", async () => {
+    const secrets = secretStore({
+      'arn:webhook': {
+        username: 'sparkpost',
+        password: 'pw-from-secret',
+        header: 'X-Webhook-Key: from-secret',
+      },
+      'arn:oauth': { oauth_client_id: 'sparkpost', oauth_client_secret: 'client-secret-from-secret' },
+    });
+    const arns = ['WEBHOOK_SECRET_ARN', 'WEBHOOK_OAUTH_SECRET_ARN'] as const;
+    const env = {
+      BATCH_BUCKET: 'raw',
+      WEBHOOK_SECRET_ARN: 'arn:webhook',
+      WEBHOOK_OAUTH_SECRET_ARN: 'arn:oauth',
+    };
+    const { webhook } = loadConfig(await resolveSecrets(env, arns, secrets.read), ['webhook'], {
+      target: 'aws',
+    });
+    expect(webhook.auth).toEqual({
+      disabled: false,
+      basic: { username: 'sparkpost', password: 'pw-from-secret' },
+      oauth: { clientId: 'sparkpost', clientSecret: 'client-secret-from-secret' },
+      header: { name: 'X-Webhook-Key', value: 'from-secret' },
+    });
+    // The same key in both is ambiguous: refused, naming the key and both secrets, never a value.
+    secrets.set('arn:webhook', { oauth_client_secret: 'another-client-secret' });
+    const failure = (await resolveSecrets(env, arns, secrets.read).catch((e: unknown) => e)) as Error;
+    expect(failure.message).toContain(
+      '"oauth_client_secret" is in both WEBHOOK_SECRET_ARN and WEBHOOK_OAUTH_SECRET_ARN',
+    );
+    expect(failure.message).not.toContain('client-secret');
   });
 
   it('refuses a secret that is not JSON without echoing it, and a secret set twice', async () => {

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { OAUTH_TOKEN_PATH } from '../../src/core/paths';
 import { HOUR_MS } from '../../src/core/time';
 import type { TestDatabase } from '../helpers/database';
 import { makeEvent } from '../helpers/make-events';
@@ -145,5 +148,62 @@ describe('README: the metadata and tag examples, on the seeded events', () => {
     expect(results.map((entry: { key: string }) => entry.key)).toEqual(
       results.map((entry: { key: string }) => entry.key).sort(),
     );
+  });
+});
+
+describe('README: the webhook authentication examples, against a service with generated credentials', () => {
+  let test: TestService;
+  beforeAll(async () => {
+    // No webhook method in the environment: `npm start` generates Basic and OAuth 2.0 credentials.
+    test = await startTestService({ WEBHOOK_USERNAME: '', WEBHOOK_PASSWORD: '' });
+  });
+  afterAll(async () => {
+    await test.stop();
+  });
+  const credentials = () => JSON.parse(readFileSync(join(test.dataDir, 'credentials.json'), 'utf8'));
+
+  it('the shell example runs as shown: a token (JSON, then Basic), and a batch sent with it', async () => {
+    const block = blocks('sh').find((text) => text.includes(OAUTH_TOKEN_PATH)) as string;
+    expect(block).toBeDefined();
+    const script = block
+      .replaceAll('http://127.0.0.1:3000', test.service.url)
+      .replaceAll('./.data/', `${test.dataDir}/`);
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: join(__dirname, '..', '..'),
+    });
+    // curl -s prints each answer without a line break.
+    const answers = stdout.trim().split(/(?<=\})\s*(?=\{)/);
+    const shown = block
+      .split('\n')
+      .filter((line) => line.startsWith('# {'))
+      .map((line) => line.slice(2));
+    expect(answers).toHaveLength(shown.length);
+    shown.forEach((expected, i) => {
+      const pattern = expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('…', '[^"]+');
+      expect(answers[i]).toMatch(new RegExp(`^${pattern}$`));
+    });
+  });
+
+  it('the webhook JSON for SparkPost’s API names this token URL, and its body gets a token', async () => {
+    const block = blocks('json').find((text) => text.includes('auth_request_details')) as string;
+    const webhook = JSON.parse(block);
+    expect(webhook.auth_type).toBe('oauth2');
+    expect(new URL(webhook.auth_request_details.url.replace('<your host>', 'example.com')).pathname).toBe(
+      OAUTH_TOKEN_PATH,
+    );
+    const { oauthClientId, oauthClientSecret } = credentials();
+    const body = JSON.stringify(webhook.auth_request_details.body)
+      .replace('<client ID>', oauthClientId)
+      .replace('<client secret>', oauthClientSecret);
+    const token = await fetch(`${test.service.url}${OAUTH_TOKEN_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(token.status).toBe(200);
+    const posted = await test.postBatch('[{"msys":{}}]', {
+      auth: `Bearer ${(await json(token)).access_token}`,
+    });
+    expect(await json(posted)).toEqual({ results: { ping: true } });
   });
 });

@@ -254,7 +254,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('the webhook can only create objects under batches/ and read its own credentials', () => {
+  it('the webhook can only create objects under batches/ and read its own credentials (Basic and OAuth)', () => {
     expect(statementsOf('ReceiveWebhookFunction')).toEqual([
       {
         Sid: 'CreateRawBatches',
@@ -266,7 +266,7 @@ describe('least privilege', () => {
         Sid: 'ReadWebhookCredentials',
         Effect: 'Allow',
         Action: 'secretsmanager:GetSecretValue',
-        Resource: { Ref: 'WebhookCredentialsSecret' },
+        Resource: [{ Ref: 'WebhookCredentialsSecret' }, { Ref: 'WebhookOAuthSecret' }],
       },
     ]);
   });
@@ -561,6 +561,13 @@ describe('secrets', () => {
       GenerateStringKey: 'password',
       PasswordLength: 32,
     });
+    // The OAuth client secret also keys the access tokens: 40 random letters and digits (~238 bits).
+    expect(resources.WebhookOAuthSecret.Properties.GenerateSecretString).toEqual({
+      SecretStringTemplate: '{"oauth_client_id": "sparkpost"}',
+      GenerateStringKey: 'oauth_client_secret',
+      PasswordLength: 40,
+      ExcludePunctuation: true,
+    });
     expect(resources.ApiKeysSecret.Properties.GenerateSecretString).toMatchObject({
       GenerateStringKey: 'api_keys',
       PasswordLength: 40,
@@ -593,6 +600,10 @@ describe('cold start: each function environment satisfies the configuration its 
   }
   const secrets: Record<string, string> = {
     WEBHOOK_SECRET_ARN: JSON.stringify({ username: 'sparkpost', password: 'generated' }),
+    WEBHOOK_OAUTH_SECRET_ARN: JSON.stringify({
+      oauth_client_id: 'sparkpost',
+      oauth_client_secret: 'generated-oauth-client-secret-0123456789',
+    }),
     API_KEYS_SECRET_ARN: JSON.stringify({ api_keys: 'generated-key' }),
     DB_SECRET_ARN: JSON.stringify({ username: 'events_admin', password: 'managed' }),
   };
@@ -619,6 +630,11 @@ describe('cold start: each function environment satisfies the configuration its 
     const config = await coldStart('ReceiveWebhookFunction');
     expect(config.storage?.bucket).toBe('resolved-batch_bucket');
     expect(config.webhook?.auth.basic).toEqual({ username: 'sparkpost', password: 'generated' });
+    expect(config.webhook?.auth.oauth).toEqual({
+      clientId: 'sparkpost',
+      clientSecret: 'generated-oauth-client-secret-0123456789',
+    });
+    expect(config.webhook?.tokenTtlSeconds).toBe(3600);
     expect(config.webhook?.maxBatchBytes).toBe(5 * 1024 * 1024);
   });
 
@@ -658,9 +674,12 @@ describe('template text and outputs', () => {
     expect(Object.keys(resources).length).toBeGreaterThan(20);
   });
 
-  it('outputs the webhook URL and the query API base URL of the HTTP API', () => {
+  it('outputs the webhook URL, the OAuth token URL and the query API base URL of the HTTP API', () => {
     expect(template.Outputs.WebhookUrl.Value).toEqual({
       'Fn::Sub': 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/webhook',
+    });
+    expect(template.Outputs.WebhookOAuthTokenUrl.Value).toEqual({
+      'Fn::Sub': 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/oauth/token',
     });
     expect(template.Outputs.QueryApiUrl.Value).toEqual({
       'Fn::Sub': 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}',

@@ -33,7 +33,11 @@ describe('the route table', () => {
     async (method, path, access) => {
       const response = await request(method, path);
       if (access === 'public') expect(response.statusCode).toBe(200);
-      else {
+      else if (access === 'client-credentials') {
+        // RFC 6749 §5.2: a client that did not authenticate is invalid_client, in that RFC's shape.
+        expect(response.statusCode).toBe(401);
+        expect(JSON.parse(response.body)).toMatchObject({ error: 'invalid_client' });
+      } else {
         expect(response.statusCode).toBe(401);
         expect(response.headers['www-authenticate']).toBe('Basic realm="sparkpost-event-db"');
       }

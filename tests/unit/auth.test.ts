@@ -1,35 +1,8 @@
-import { authenticateApi, authenticateWebhook, parseBasic } from '../../src/core/auth';
+import { authenticateApi, parseBasic } from '../../src/core/auth';
 import { AuthError } from '../../src/errors';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-
-describe('authenticateWebhook', () => {
-  const auth = { disabled: false, basic: { username: 'sp', password: 'p:w' }, token: 'tok-123' };
-
-  it('accepts Basic credentials (passwords may contain colons) and the token in either header', () => {
-    expect(() => authenticateWebhook({ authorization: basic('sp', 'p:w') }, auth)).not.toThrow();
-    expect(() => authenticateWebhook({ Authorization: 'Bearer tok-123' }, auth)).not.toThrow();
-    expect(() => authenticateWebhook({ 'X-MessageSystems-Webhook-Token': 'tok-123' }, auth)).not.toThrow();
-  });
-
-  it.each([
-    [{}],
-    [{ authorization: basic('sp', 'wrong') }],
-    [{ authorization: basic('other', 'p:w') }],
-    [{ authorization: 'Bearer nope' }],
-    [{ authorization: 'Basic' }],
-  ])('refuses %p', (headers) => {
-    expect(() => authenticateWebhook(headers, auth)).toThrow(AuthError);
-  });
-
-  it('refuses everything when no method is configured, and nothing when disabled', () => {
-    expect(() => authenticateWebhook({ authorization: basic('a', 'b') }, { disabled: false })).toThrow(
-      AuthError,
-    );
-    expect(() => authenticateWebhook({}, { disabled: true })).not.toThrow();
-  });
-});
 
 describe('authenticateApi', () => {
   const auth = { disabled: false, apiKeys: ['key-1', 'key-2'] };

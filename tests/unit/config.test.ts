@@ -57,7 +57,8 @@ describe('one config model (src/config.ts)', () => {
       expect.objectContaining({
         problems: [
           'BATCH_BUCKET is required',
-          'set WEBHOOK_SECRET_ARN, or WEBHOOK_USERNAME and WEBHOOK_PASSWORD, or WEBHOOK_TOKEN, or AUTH_DISABLED=webhook',
+          'set WEBHOOK_SECRET_ARN (or WEBHOOK_OAUTH_SECRET_ARN), or one of WEBHOOK_USERNAME with WEBHOOK_PASSWORD, ' +
+            'WEBHOOK_OAUTH_CLIENT_ID with WEBHOOK_OAUTH_CLIENT_SECRET, WEBHOOK_HEADER, WEBHOOK_TOKEN; or AUTH_DISABLED=webhook',
           'set API_KEYS_SECRET_ARN or API_KEYS (or API_KEY), or AUTH_DISABLED=api',
           'set DATABASE_URL, or DB_HOST with DB_SECRET_ARN',
         ],
@@ -72,5 +73,126 @@ describe('one config model (src/config.ts)', () => {
       api: { auth: { disabled: true, apiKeys: [] } },
     });
     expect(Object.isFrozen(config.api.auth)).toBe(true);
+  });
+});
+
+describe('webhook authentication settings', () => {
+  const webhookAuth = (env: Record<string, string>, target: 'aws' | 'local' = 'local') =>
+    loadConfig(env, ['webhook'], { target }).webhook.auth;
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env, ['webhook']);
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+    return [];
+  };
+  const SECRET = 'a-client-secret-of-32-characters';
+
+  it('reads every method, each with its previous value while rotating', () => {
+    expect(
+      webhookAuth({
+        WEBHOOK_USERNAME: 'sparkpost',
+        WEBHOOK_PASSWORD: 'new',
+        WEBHOOK_PASSWORD_PREVIOUS: 'old',
+        WEBHOOK_OAUTH_CLIENT_ID: 'sparkpost',
+        WEBHOOK_OAUTH_CLIENT_SECRET: SECRET,
+        WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS: `old-${SECRET}`,
+        WEBHOOK_HEADER: 'X-Webhook-Key:  s3cr3t value ',
+        WEBHOOK_HEADER_PREVIOUS: 'x-old-key:old',
+        WEBHOOK_TOKEN: 'tok',
+      }),
+    ).toEqual({
+      disabled: false,
+      basic: { username: 'sparkpost', password: 'new', previousPassword: 'old' },
+      oauth: { clientId: 'sparkpost', clientSecret: SECRET, previousClientSecret: `old-${SECRET}` },
+      header: { name: 'X-Webhook-Key', value: 's3cr3t value', previous: { name: 'x-old-key', value: 'old' } },
+      token: 'tok',
+    });
+  });
+
+  it('on AWS, any one method is enough', () => {
+    const env = { BATCH_BUCKET: 'b' };
+    expect(webhookAuth({ ...env, WEBHOOK_HEADER: 'X-Key: v' }, 'aws').header).toEqual({
+      name: 'X-Key',
+      value: 'v',
+    });
+    expect(
+      webhookAuth({ ...env, WEBHOOK_OAUTH_CLIENT_ID: 'c', WEBHOOK_OAUTH_CLIENT_SECRET: SECRET }, 'aws').oauth,
+    ).toEqual({ clientId: 'c', clientSecret: SECRET });
+    expect(webhookAuth({ AUTH_DISABLED: 'webhook' }, 'aws')).toEqual({ disabled: true });
+  });
+
+  it('the token lifetime defaults to an hour, within a minute and a day', () => {
+    expect(loadConfig({}, ['webhook']).webhook.tokenTtlSeconds).toBe(3600);
+    expect(loadConfig({ WEBHOOK_OAUTH_TOKEN_TTL_SECONDS: '300' }, ['webhook']).webhook.tokenTtlSeconds).toBe(
+      300,
+    );
+    expect(problems({ WEBHOOK_OAUTH_TOKEN_TTL_SECONDS: '10' })).toEqual([
+      'WEBHOOK_OAUTH_TOKEN_TTL_SECONDS must be an integer from 60 to 86400 (got "10")',
+    ]);
+  });
+
+  it.each([
+    [
+      'X-Webhook-Key',
+      'WEBHOOK_HEADER must be "Name: value" with a header name of letters, digits and !#$%&\'*+-.^_`|~ (got no colon)',
+    ],
+    [
+      'X Webhook Key: v',
+      'WEBHOOK_HEADER must be "Name: value" with a header name of letters, digits and !#$%&\'*+-.^_`|~ (got a malformed name)',
+    ],
+    [
+      ': value',
+      'WEBHOOK_HEADER must be "Name: value" with a header name of letters, digits and !#$%&\'*+-.^_`|~ (got a malformed name)',
+    ],
+    [
+      'X-Wébhook: v',
+      'WEBHOOK_HEADER must be "Name: value" with a header name of letters, digits and !#$%&\'*+-.^_`|~ (got a malformed name)',
+    ],
+    [
+      'X-Webhook-Key:',
+      'WEBHOOK_HEADER must have a value after "X-Webhook-Key:" (visible characters, no line breaks)',
+    ],
+    [
+      'X-Webhook-Key: a\nb',
+      'WEBHOOK_HEADER must have a value after "X-Webhook-Key:" (visible characters, no line breaks)',
+    ],
+    [
+      'Authorization: Bearer x',
+      'WEBHOOK_HEADER cannot use Authorization: that header has a meaning of its own here',
+    ],
+    [
+      'x-messagesystems-webhook-token: x',
+      'WEBHOOK_HEADER cannot use x-messagesystems-webhook-token: that header has a meaning of its own here',
+    ],
+  ])('refuses WEBHOOK_HEADER=%j, saying why without echoing the value', (value, problem) => {
+    expect(problems({ WEBHOOK_HEADER: value })).toEqual([problem]);
+  });
+
+  it('refuses half an OAuth client, a weak or non-ASCII secret, and a previous value with nothing current', () => {
+    expect(problems({ WEBHOOK_OAUTH_CLIENT_ID: 'sparkpost' })).toEqual([
+      'WEBHOOK_OAUTH_CLIENT_ID and WEBHOOK_OAUTH_CLIENT_SECRET must be set together',
+    ]);
+    expect(problems({ WEBHOOK_OAUTH_CLIENT_ID: 'sparkpost', WEBHOOK_OAUTH_CLIENT_SECRET: 'short' })).toEqual([
+      'WEBHOOK_OAUTH_CLIENT_SECRET must be at least 16 printable ASCII characters',
+    ]);
+    expect(
+      problems({ WEBHOOK_OAUTH_CLIENT_ID: 'spark\tpost', WEBHOOK_OAUTH_CLIENT_SECRET: `${SECRET}\u00e9` }),
+    ).toEqual([
+      'WEBHOOK_OAUTH_CLIENT_ID must be printable ASCII characters',
+      'WEBHOOK_OAUTH_CLIENT_SECRET must be at least 16 printable ASCII characters',
+    ]);
+    expect(
+      problems({
+        WEBHOOK_PASSWORD_PREVIOUS: 'old',
+        WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS: SECRET,
+        WEBHOOK_HEADER_PREVIOUS: 'X-Key: v',
+      }),
+    ).toEqual([
+      'WEBHOOK_PASSWORD_PREVIOUS needs WEBHOOK_PASSWORD',
+      'WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS needs WEBHOOK_OAUTH_CLIENT_SECRET',
+      'WEBHOOK_HEADER_PREVIOUS needs WEBHOOK_HEADER',
+    ]);
   });
 });
