@@ -1,4 +1,15 @@
 import { type ApiAuthConfig, DEFAULT_TOKEN_TTL_SECONDS, type WebhookAuthConfig } from './config';
+import {
+  type ApiKeyService,
+  apiKeyResource,
+  createdKeyResource,
+  type Grant,
+  type Principal,
+  parseCreateBody,
+  parseSubaccountHeader,
+  querySubaccount,
+  requireGrant,
+} from './core/api-keys';
 import { authenticateApi } from './core/auth';
 import {
   eventsApiDocumentation,
@@ -6,9 +17,10 @@ import {
   legacyDocumentation,
   legacySamples,
 } from './core/docs/self-docs';
-import { type HttpRequest, type HttpResponse, jsonResponse, toErrorResponse } from './core/http';
+import { type HttpRequest, type HttpResponse, header, jsonResponse, toErrorResponse } from './core/http';
 import { tokenEndpoint } from './core/oauth';
 import {
+  API_KEYS_PATH,
   EVENTS_API_DOCUMENTATION_PATH,
   EVENTS_API_METADATA_KEYS_PATH,
   EVENTS_API_PATH,
@@ -24,7 +36,7 @@ import { listMetadataKeys } from './core/query/metadata-keys';
 import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
 import { receiveWebhook, type WebhookDeps } from './core/webhook';
 import { authenticateWebhook } from './core/webhook-auth';
-import { MethodNotAllowedError, NotFoundError } from './errors';
+import { ForbiddenError, MethodNotAllowedError, NotFoundError, UnavailableError } from './errors';
 import type { Logger } from './logger';
 
 /** What the webhook routes need: where to store, who may post, and who to tell about a stored batch. */
@@ -52,9 +64,13 @@ export interface HealthReport {
   };
 }
 
-/** What the query routes need: the database reader, the clock, who may query, and how healthy it is. */
+/**
+ * What the query routes need: the database reader, the clock, who may query (the configuration's keys,
+ * and the stored ones: without `keys`, only the configuration's), and how healthy it is.
+ */
 export interface QueryAppDeps extends SearchDeps {
   readonly auth: ApiAuthConfig;
+  readonly keys?: ApiKeyService;
   readonly health?: () => Promise<HealthReport>;
 }
 
@@ -64,20 +80,35 @@ interface FunctionDeps {
   readonly queryEvents: QueryAppDeps;
 }
 
+/** A route's path parameters (`{id}` in its path), decoded. */
+type Params = Readonly<Record<string, string>>;
+
+type Handler<D, C> = (request: HttpRequest, deps: D, context: C) => Promise<HttpResponse> | HttpResponse;
+
 /**
- * Who may call a route: SparkPost (webhook credentials), an API key holder, an OAuth 2.0 client (the
- * token endpoint checks its client credentials itself, and answers in RFC 6749's shape), or anyone.
+ * Who may call a route: SparkPost (webhook credentials), anyone, an OAuth 2.0 client (the token endpoint
+ * checks its client credentials itself, and answers in RFC 6749's shape), or an API key holding the
+ * route's grant (SparkPost's grant names); a key without it gets 403. Behind a key, the route learns who
+ * calls.
  */
-type Access = 'webhook' | 'api-key' | 'client-credentials' | 'public';
+type Access<D> =
+  | {
+      readonly access: 'webhook' | 'client-credentials' | 'public';
+      readonly serve: Handler<D, { readonly params: Params }>;
+    }
+  | {
+      readonly access: 'api-key';
+      readonly grant: Grant;
+      readonly serve: Handler<D, { readonly params: Params; readonly principal: Principal }>;
+    };
 
 type RouteOf<F extends keyof FunctionDeps> = {
   /** The Lambda function that serves it on AWS (template.yaml routes exactly these; a test checks). */
   readonly fn: F;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Exact, or with `{name}` segments (API Gateway's syntax, so template.yaml spells it the same). */
   readonly path: string;
-  readonly access: Access;
-  readonly serve: (request: HttpRequest, deps: FunctionDeps[F]) => Promise<HttpResponse> | HttpResponse;
-};
+} & Access<FunctionDeps[F]>;
 export type Route = { [F in keyof FunctionDeps]: RouteOf<F> }[keyof FunctionDeps];
 
 const ok = (payload: unknown) => jsonResponse(200, payload);
@@ -121,14 +152,18 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: EVENTS_API_PATH,
     access: 'api-key',
-    serve: async (request, deps) => ok(await searchMessageEvents(request.rawQuery, deps)),
+    grant: 'message_events/view',
+    serve: async (request, deps, { principal }) =>
+      ok(await searchMessageEvents(request.rawQuery, deps, eventsSubaccount(request, principal))),
   },
   {
     fn: 'queryEvents',
     method: 'GET',
     path: EVENTS_API_METADATA_KEYS_PATH,
     access: 'api-key',
-    serve: async (request, deps) => ok(await listMetadataKeys(request.rawQuery, deps)),
+    grant: 'message_events/view',
+    serve: async (request, deps, { principal }) =>
+      ok(await listMetadataKeys(request.rawQuery, deps, eventsSubaccount(request, principal))),
   },
   {
     fn: 'queryEvents',
@@ -149,7 +184,10 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: LEGACY_API_PATH,
     access: 'api-key',
-    serve: async (request, deps) => ok(await searchLegacyMessageEvents(request.rawQuery, deps)),
+    grant: 'message_events/view',
+    // SparkPost's Message Events API ignores X-MSYS-SUBACCOUNT; a subaccount's key still sees only its own.
+    serve: async (request, deps, { principal }) =>
+      ok(await searchLegacyMessageEvents(request.rawQuery, deps, querySubaccount(principal, undefined))),
   },
   {
     fn: 'queryEvents',
@@ -168,6 +206,51 @@ export const ROUTES: readonly Route[] = [
   {
     fn: 'queryEvents',
     method: 'GET',
+    path: API_KEYS_PATH,
+    access: 'api-key',
+    grant: 'api_keys/manage',
+    async serve(request, deps, { principal }) {
+      const records = await storedKeys(deps).list(keysSubaccount(request, principal));
+      return ok({ results: records.map(apiKeyResource) });
+    },
+  },
+  {
+    fn: 'queryEvents',
+    method: 'POST',
+    path: API_KEYS_PATH,
+    access: 'api-key',
+    grant: 'api_keys/manage',
+    async serve(request, deps, { principal }) {
+      const wanted = parseCreateBody(request.body, keysSubaccount(request, principal));
+      const { record, key } = await storedKeys(deps).create(wanted);
+      return ok({ results: createdKeyResource(record, key) });
+    },
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: `${API_KEYS_PATH}/{id}`,
+    access: 'api-key',
+    grant: 'api_keys/manage',
+    async serve(request, deps, { params, principal }) {
+      const record = await storedKeys(deps).get(params.id as string, keysSubaccount(request, principal));
+      return ok({ results: apiKeyResource(record) });
+    },
+  },
+  {
+    fn: 'queryEvents',
+    method: 'DELETE',
+    path: `${API_KEYS_PATH}/{id}`,
+    access: 'api-key',
+    grant: 'api_keys/manage',
+    async serve(request, deps, { params, principal }) {
+      await storedKeys(deps).revoke(params.id as string, keysSubaccount(request, principal));
+      return { statusCode: 204, headers: {}, body: '' };
+    },
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
     path: HEALTH_PATH,
     access: 'public',
     async serve(_request, deps) {
@@ -176,6 +259,28 @@ export const ROUTES: readonly Route[] = [
     },
   },
 ];
+
+/** The subaccount an Events API request may see: its key's, or the X-MSYS-SUBACCOUNT header's. */
+function eventsSubaccount(request: HttpRequest, principal: Principal): number | undefined {
+  return querySubaccount(principal, parseSubaccountHeader(header(request.headers, 'x-msys-subaccount')));
+}
+
+/**
+ * Whose keys a request to the keys resource acts on: as at SparkPost, the X-MSYS-SUBACCOUNT header's
+ * subaccount (0: the primary account's keys), or, without it, every key. Only a primary-account key
+ * manages keys (a subaccount's key cannot hold the grant); one that somehow does gets 403.
+ */
+function keysSubaccount(request: HttpRequest, principal: Principal): number | undefined {
+  if (principal.subaccount !== undefined) {
+    throw new ForbiddenError('Only a primary-account key manages API keys');
+  }
+  return parseSubaccountHeader(header(request.headers, 'x-msys-subaccount'));
+}
+
+function storedKeys(deps: QueryAppDeps): ApiKeyService {
+  if (!deps.keys) throw new UnavailableError('API keys are not stored by this process');
+  return deps.keys;
+}
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -191,60 +296,118 @@ type Serve = (request: HttpRequest) => Promise<HttpResponse>;
 const NOBODY_WEBHOOK: WebhookAuthConfig = { disabled: false };
 const NOBODY_API: ApiAuthConfig = { disabled: false, apiKeys: [] };
 
-/** Throws AuthError (401) unless the request carries the credentials the route's access asks for. */
-function authorize(access: Access, request: HttpRequest, deps: AppDeps): void {
-  if (access === 'webhook') {
-    authenticateWebhook(
-      request.headers,
-      deps.webhook?.auth ?? NOBODY_WEBHOOK,
-      (deps.webhook?.now ?? Date.now)(),
-    );
-  } else if (access === 'api-key') authenticateApi(request.headers, deps.query?.auth ?? NOBODY_API);
+/** A path of ROUTES split into segments, `{name}` ones matching any one segment. */
+interface PathPattern {
+  readonly segments: ReadonlyArray<{ readonly literal: string } | { readonly param: string }>;
 }
 
-/** The route bound to this process's dependencies; undefined where this process does not serve it. */
-function bind(route: Route, deps: AppDeps): Serve | undefined {
-  const serveWith = <D>(
-    routeDeps: D | undefined,
-    serve: (request: HttpRequest, d: D) => Promise<HttpResponse> | HttpResponse,
-  ) =>
+function patternOf(path: string): PathPattern {
+  return {
+    segments: path.split('/').map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment)?.[1];
+      return param !== undefined ? { param } : { literal: segment };
+    }),
+  };
+}
+
+/** The parameters of `path` if it matches the pattern; undefined otherwise (or when not decodable). */
+function matchPath(pattern: PathPattern, path: string): Params | undefined {
+  const segments = path.split('/');
+  if (segments.length !== pattern.segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, expected] of pattern.segments.entries()) {
+    const segment = segments[i] as string;
+    if ('literal' in expected) {
+      if (segment !== expected.literal) return undefined;
+    } else {
+      if (segment === '') return undefined;
+      try {
+        params[expected.param] = decodeURIComponent(segment);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return params;
+}
+
+type Bound = (request: HttpRequest, params: Params) => Promise<HttpResponse>;
+
+/**
+ * The route bound to this process's dependencies, authentication first (401, or 403 without the route's
+ * grant); undefined where this process does not serve it.
+ */
+function bind(route: Route, deps: AppDeps): Bound | undefined {
+  const serveWith = <D>(routeDeps: D | undefined, r: Access<D>): Bound | undefined =>
     routeDeps === undefined
       ? undefined
-      : async (request: HttpRequest) => {
-          authorize(route.access, request, deps);
-          return serve(request, routeDeps);
+      : async (request, params) => {
+          if (r.access !== 'api-key') {
+            if (r.access === 'webhook') {
+              authenticateWebhook(
+                request.headers,
+                deps.webhook?.auth ?? NOBODY_WEBHOOK,
+                (deps.webhook?.now ?? Date.now)(),
+              );
+            }
+            return r.serve(request, routeDeps, { params });
+          }
+          const principal = await authenticateApi(
+            request.headers,
+            deps.query?.auth ?? NOBODY_API,
+            deps.query?.keys,
+          );
+          requireGrant(principal, r.grant);
+          return r.serve(request, routeDeps, { params, principal });
         };
   switch (route.fn) {
     case 'receiveWebhook':
-      return serveWith(deps.webhook, route.serve);
+      return serveWith(deps.webhook, route);
     case 'queryEvents':
-      return serveWith(deps.query, route.serve);
+      return serveWith(deps.query, route);
   }
 }
 
 /**
  * Routes a request to the core functions. The local server and the Lambda handlers all call this, so
  * paths, authentication and error shapes are the same everywhere. SparkPost ignores a trailing slash.
+ * Exact paths are looked up first, then those with parameters, in table order.
  */
 export function createApp(deps: AppDeps): Serve {
-  const routes = new Map<string, Map<string, Serve>>();
+  const exact = new Map<string, Map<string, Bound>>();
+  const patterns: Array<{ pattern: PathPattern; methods: Map<string, Bound> }> = [];
+  const byPath = new Map<string, Map<string, Bound>>();
   for (const route of ROUTES) {
     const serve = bind(route, deps);
     if (!serve) continue;
-    const methods = routes.get(route.path) ?? new Map<string, Serve>();
+    let methods = byPath.get(route.path);
+    if (!methods) {
+      methods = new Map<string, Bound>();
+      byPath.set(route.path, methods);
+      if (route.path.includes('{')) patterns.push({ pattern: patternOf(route.path), methods });
+      else exact.set(route.path, methods);
+    }
     methods.set(route.method, serve);
-    routes.set(route.path, methods);
   }
+  const find = (path: string): { methods: Map<string, Bound>; params: Params } | undefined => {
+    const methods = exact.get(path);
+    if (methods) return { methods, params: {} };
+    for (const candidate of patterns) {
+      const params = matchPath(candidate.pattern, path);
+      if (params) return { methods: candidate.methods, params };
+    }
+    return undefined;
+  };
 
   return async (request) => {
     try {
       const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
-      const methods = routes.get(path);
-      if (!methods) throw new NotFoundError(`No resource at ${path}`);
+      const found = find(path);
+      if (!found) throw new NotFoundError(`No resource at ${path}`);
       const method = request.method.toUpperCase();
-      const serve = methods.get(method) ?? (method === 'HEAD' ? methods.get('GET') : undefined);
-      if (!serve) throw new MethodNotAllowedError([...methods.keys()]);
-      return await serve(request);
+      const serve = found.methods.get(method) ?? (method === 'HEAD' ? found.methods.get('GET') : undefined);
+      if (!serve) throw new MethodNotAllowedError([...found.methods.keys()]);
+      return await serve(request, found.params);
     } catch (error) {
       return toErrorResponse(error, deps.logger);
     }

@@ -53,6 +53,20 @@ export class AuthError extends AppError {
   }
 }
 
+/** Valid credentials that do not allow this request (403, extended code 1100 "permission denied"). */
+export class ForbiddenError extends AppError {
+  constructor(description: string) {
+    super(403, '1100', 'Forbidden.', description);
+  }
+}
+
+/** A resource (e.g. an API key by id) that does not exist, at a valid URI (404, extended code 1600). */
+export class ResourceNotFoundError extends AppError {
+  constructor(description: string) {
+    super(404, '1600', 'Resource could not be found', description);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(description: string) {
     super(404, '1101', 'Resource could not be found', description);

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiAuthConfig } from '../config';
 import { AuthError } from '../errors';
 import type { Logger } from '../logger';
+import { ADMIN, type ApiKeyService, type Principal } from './api-keys';
 import { header } from './http';
 
 type Headers = Readonly<Record<string, string | undefined>>;
@@ -31,17 +32,26 @@ export function bearer(authorization: string | undefined): string | undefined {
 }
 
 /**
- * Checks a query request the way SparkPost does: `Authorization: <API key>`, or Basic with the key as
- * the user name and an empty password.
+ * Authenticates a query request the way SparkPost does: `Authorization: <API key>`, or Basic with the key
+ * as the user name and an empty password. A key of the configuration (API_KEYS, API_KEY, Secrets Manager)
+ * is the admin principal, compared in constant time against every configured key; any other key is
+ * looked up among the stored keys by its digest (core/api-keys.ts). Throws AuthError (401) for a key that
+ * is neither. With authentication off, everyone is the admin principal.
  */
-export function authenticateApi(headers: Headers, auth: ApiAuthConfig): void {
-  if (auth.disabled) return;
+export async function authenticateApi(
+  headers: Headers,
+  auth: ApiAuthConfig,
+  storedKeys?: Pick<ApiKeyService, 'authenticate'>,
+): Promise<Principal> {
+  if (auth.disabled) return ADMIN;
   const authorization = header(headers, 'authorization')?.trim();
   if (authorization) {
     const key = parseBasic(authorization)?.username ?? bearer(authorization) ?? authorization;
     let ok = false;
     for (const expected of auth.apiKeys) ok = safeEqual(key, expected) || ok;
-    if (ok) return;
+    if (ok) return ADMIN;
+    const principal = key === '' ? undefined : await storedKeys?.authenticate(key);
+    if (principal) return principal;
   }
   throw new AuthError('Send your API key in the Authorization header');
 }
@@ -58,7 +68,7 @@ export function warnIfAuthDisabled(
   if (scopes.length === 0) return;
   const effects = [
     ...(off.webhook ? ['anyone can post batches'] : []),
-    ...(off.api ? ['anyone can read events'] : []),
+    ...(off.api ? ['anyone can read events and manage API keys'] : []),
   ];
   logger.warn(`authentication is off (AUTH_DISABLED=${scopes.join(',')}): ${effects.join(' and ')}`, {
     authDisabled: scopes,

@@ -15,3 +15,5 @@ export const LEGACY_DOCUMENTATION_PATH = `${LEGACY_API_PATH}/events/documentatio
 export const LEGACY_SAMPLES_PATH = `${LEGACY_API_PATH}/events/samples`;
 /** Liveness and readiness: is the database ready, is the loader keeping up. */
 export const HEALTH_PATH = '/health';
+/** SparkPost's API keys resource: list and create; `/{id}` to read or revoke one. */
+export const API_KEYS_PATH = '/api/v1/api-keys';

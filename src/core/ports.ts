@@ -82,3 +82,41 @@ export interface EventReader {
   /** The rows of a statement that reads no events (e.g. the dictionary), as the database returns them. */
   records(query: SqlQuery): Promise<ReadonlyArray<Readonly<Record<string, unknown>>>>;
 }
+
+/** An API key as stored (db/api-key-store.ts): never the key itself, only its digest. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly label: string;
+  /** The first characters of the key, to tell keys apart (SparkPost's `short_key`). */
+  readonly shortKey: string;
+  /** SparkPost grant names, as stored. */
+  readonly grants: readonly string[];
+  /** The only subaccount whose events the key sees; undefined: the primary account's key (all). */
+  readonly subaccount?: number;
+  readonly createdAt: Date;
+  /** Updated at most once a minute (core/api-keys.ts). */
+  readonly lastUsedAt?: Date;
+}
+
+/** Which keys a listing or lookup may see: every key (undefined), the primary account's (0), or one subaccount's. */
+export type KeyScope = number | undefined;
+
+/** What the API keys need from the database. */
+export interface ApiKeyStore {
+  insert(key: {
+    readonly id: string;
+    readonly label: string;
+    readonly digest: Buffer;
+    readonly shortKey: string;
+    readonly grants: readonly string[];
+    readonly subaccount?: number;
+  }): Promise<ApiKeyRecord>;
+  list(scope: KeyScope): Promise<ApiKeyRecord[]>;
+  get(id: string, scope: KeyScope): Promise<ApiKeyRecord | undefined>;
+  /** Deletes the key; false when there is none with this id in the scope. */
+  remove(id: string, scope: KeyScope): Promise<boolean>;
+  /** The key whose SHA-256 digest this is. */
+  findByDigest(digest: Buffer): Promise<ApiKeyRecord | undefined>;
+  /** Sets last_used_at to `at` unless it is later than `since` (another instance wrote it since). */
+  touch(id: string, at: Date, since: Date): Promise<void>;
+}

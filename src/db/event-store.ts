@@ -1,5 +1,5 @@
 import { type PackedRows, packableEvent, packRows } from '../core/events/chunks';
-import { type DictKey, META_KEY_FIELD } from '../core/events/codes';
+import { type DictKey, META_KEY_FIELD, SCOPED_META_KEY_FIELD } from '../core/events/codes';
 import { BEYOND_DAY_LIMIT, type EventRow, withinDayLimit } from '../core/events/rows';
 import type { BatchLoad, EventStore, LoadResult } from '../core/ports';
 import { DAY_MS, utcDay } from '../core/time';
@@ -151,7 +151,10 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
     for (const row of rows) {
       const day = utcDay(row.ts);
       for (const key of row.index.codes) want(key, day);
-      for (const metaKey of row.index.metaKeys) want({ field: META_KEY_FIELD, value: metaKey }, day);
+      for (const metaKey of row.index.metaKeys) {
+        want({ field: META_KEY_FIELD, value: metaKey }, day);
+        want({ field: SCOPED_META_KEY_FIELD, value: `${row.index.subaccount}:${metaKey}` }, day);
+      }
       const subject = row.index.subject;
       if (subject) {
         const id = dictKeyId(subject);

@@ -1,7 +1,9 @@
 import { createApp, type HealthReport, type QueryAppDeps } from '../app';
 import { resolveSecrets } from '../aws/secrets';
 import { loadConfig } from '../config';
+import { createApiKeyService } from '../core/api-keys';
 import { warnIfAuthDisabled } from '../core/auth';
+import { createApiKeyStore } from '../db/api-key-store';
 import { createEventReader } from '../db/event-reader';
 import type { Logger } from '../logger';
 import { httpHandler, lambdaDb, logger, once, secretReader } from './lambda';
@@ -30,6 +32,7 @@ export const handler = httpHandler(
       }
     };
     const reader = createEventReader(database);
-    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth, health } });
+    const keys = createApiKeyService({ store: createApiKeyStore(database), logger });
+    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth, keys, health } });
   }),
 );

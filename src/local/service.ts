@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, type HealthReport } from '../app';
 import type { ApiAuthConfig, Config, WebhookAuthConfig } from '../config';
+import { createApiKeyService } from '../core/api-keys';
 import { warnIfAuthDisabled } from '../core/auth';
 import { BATCH_PREFIX } from '../core/batch-key';
 import { describe } from '../core/load-batch';
 import type { EventReader } from '../core/ports';
+import { createApiKeyStore } from '../db/api-key-store';
 import { convertV1 } from '../db/convert-v1';
 import { createEventReader } from '../db/event-reader';
 import { createEventStore } from '../db/event-store';
@@ -85,11 +87,16 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
     retention: { days: config.maintenance.retentionDays, now: Date.now },
   });
 
-  const reader = (): EventReader => {
+  const queryDb = (): Db => {
     const current = database.current();
     if (!current) throw new UnavailableError('The database is starting; retry shortly');
-    return createEventReader(current.queryDb);
+    return current.queryDb;
   };
+  const reader = (): EventReader => createEventReader(queryDb());
+  const keys = createApiKeyService({
+    store: createApiKeyStore({ query: (text, values) => queryDb().query(text, values) }),
+    logger,
+  });
   const health = async (): Promise<HealthReport> => {
     const state = database.state();
     const { pending, retrying, waitingForDatabase } = loads.stats();
@@ -114,6 +121,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
       },
       now: Date.now,
       auth: apiAuth,
+      keys,
       health,
     },
   });

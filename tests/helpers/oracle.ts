@@ -84,6 +84,15 @@ const integer =
     const have = FIELD[field]?.(e);
     return have !== undefined && values.some((v) => Number(v) === Number(have));
   };
+/**
+ * `subaccounts`: the event's subaccount is one of the values, an event without an integer subaccount_id
+ * being the primary account's, 0 (SparkPost's Events API shows them with `"subaccount_id": 0`).
+ */
+const subaccounts: Rule = (values) => (e) => {
+  const have = FIELD.subaccount_id?.(e);
+  const id = have !== undefined && /^\s*-?\d+\s*$/.test(have) ? BigInt(have.trim()) : 0n;
+  return values.some((v) => /^\s*-?\d+\s*$/.test(v) && BigInt(v.trim()) === id);
+};
 const keyword =
   (field: string, dots = false): Rule =>
   (values) =>
@@ -147,7 +156,7 @@ export const EVENTS_API_RULES: Record<string, Rule> = {
   templates: keyword('template_id'),
   sending_ips: exact('sending_ip'),
   ip_pools: keyword('ip_pool'),
-  subaccounts: integer('subaccount_id'),
+  subaccounts,
   messages: exact('message_id'),
   transmissions: exact('transmission_id'),
   mailbox_providers: keyword('mailbox_provider'),
@@ -161,7 +170,7 @@ export const LEGACY_RULES: Record<string, Rule> = {
   recipients: exact('rcpt_to', true),
   friendly_froms: exact('friendly_from', true),
   bounce_classes: integer('bounce_class'),
-  subaccounts: integer('subaccount_id'),
+  subaccounts,
   transmission_ids: exact('transmission_id'),
   campaign_ids: exact('campaign_id'),
   template_ids: exact('template_id'),

@@ -90,7 +90,7 @@ describe('a Lambda cold start with AUTH_DISABLED', () => {
     expect(statuses).toEqual([200]);
     expect(warnings(lines)).toEqual([
       expect.objectContaining({
-        message: 'authentication is off (AUTH_DISABLED=api): anyone can read events',
+        message: 'authentication is off (AUTH_DISABLED=api): anyone can read events and manage API keys',
         authDisabled: ['api'],
       }),
     ]);
@@ -132,7 +132,7 @@ describe('npm start with AUTH_DISABLED', () => {
           warnings: [
             expect.objectContaining({
               message:
-                'authentication is off (AUTH_DISABLED=webhook,api): anyone can post batches and anyone can read events',
+                'authentication is off (AUTH_DISABLED=webhook,api): anyone can post batches and anyone can read events and manage API keys',
               authDisabled: ['webhook', 'api'],
             }),
           ],

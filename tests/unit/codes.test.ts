@@ -102,6 +102,21 @@ describe('indexOf', () => {
     ]);
   });
 
+  it.each([[undefined], [0], ['0'], ['00'], ['abc'], [''], [{ id: 5 }]])(
+    'indexes an event with subaccount_id %p as the primary account, subaccount 0',
+    (subaccount_id) => {
+      const index = indexOf({ type: 'delivery', ...(subaccount_id === undefined ? {} : { subaccount_id }) });
+      expect(index.codes.filter((key) => key.field === 's')).toEqual([{ field: 's', value: '0' }]);
+      expect(index.subaccount).toBe('0');
+    },
+  );
+
+  it('indexes a subaccount by its integer', () => {
+    const index = indexOf({ type: 'delivery', subaccount_id: '0101' });
+    expect(index.codes.filter((key) => key.field === 's')).toEqual([{ field: 's', value: '101' }]);
+    expect(index.subaccount).toBe('101');
+  });
+
   it('stores a value longer than an index entry may be by its hash, and looks it up the same way', () => {
     const long = 'c'.repeat(100_000);
     const [campaign] = indexOf({ campaign_id: long }).codes;

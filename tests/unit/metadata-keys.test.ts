@@ -21,6 +21,17 @@ describe('the metadata keys query', () => {
     expect(parseMetadataKeysQuery('to=2026-12-01T00:00')).toEqual({ to: Date.UTC(2026, 11, 1) });
   });
 
+  it('lists one subaccount’s keys (0: the primary account’s) from their own entries, a range of the index', () => {
+    expect(buildMetadataKeysQuery(parseMetadataKeysQuery('to=2026-12-01T00:00'), 101)).toEqual({
+      text:
+        "SELECT (substr(value, $1)) AS key, to_char(last_seen, 'YYYY-MM-DD') AS last_seen FROM terms_dict " +
+        "WHERE (field = $2) AND (value >= $3 AND value < $4) AND ((last_seen::timestamp AT TIME ZONE 'UTC') < $5) " +
+        'ORDER BY value ASC',
+      values: [5, 'mks', '101:', '101;', new Date(Date.UTC(2026, 11, 1))],
+    });
+    expect(buildMetadataKeysQuery(parseMetadataKeysQuery(''), 0).values).toEqual([3, 'mks', '0:', '0;']);
+  });
+
   it('refuses a window that ends before it starts, and a malformed time', () => {
     expect(() => parseMetadataKeysQuery('from=2026-12-02T00:00&to=2026-12-01T00:00')).toThrow(
       'Invalid time range',

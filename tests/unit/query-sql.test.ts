@@ -244,3 +244,35 @@ describe('choosePagePlan', () => {
     expect(choosePagePlan(1000, 101, 0)).toBe('ordered');
   });
 });
+
+describe('subaccount filters and the primary account (0)', () => {
+  const subaccounts = (values: string[]) => [{ kind: 'exact', field: 'subaccount', values } as const];
+  const count = (text: string) =>
+    `SELECT count(*)::int8 AS count FROM events WHERE (ts >= $1) AND (ts < $2) AND (${text})`;
+
+  it('looks a subaccount up by its code, normalised, whatever the window', () => {
+    const query = buildCountQuery({ from, to, filters: subaccounts(['0101']) });
+    expect(query.text).toBe(count(`codes && ${ids('$3', 'value = ANY(($4)::text[])')}`));
+    expect(query.values.slice(2)).toEqual(['s', ['101']]);
+  });
+
+  it('looks the primary account up by its code s=0 when every event of the window carries it', () => {
+    const query = buildCountQuery({ from, to, filters: subaccounts(['0', '7']), primaryIndexedFrom: from });
+    expect(query.text).toBe(count(`codes && ${ids('$3', 'value = ANY(($4)::text[])')}`));
+    expect(query.values.slice(2)).toEqual(['s', ['0', '7']]);
+  });
+
+  it('finds it by the absence of every other subaccount’s code when the window reaches before that, or it is not known', () => {
+    const expected = count(`NOT (codes && ${ids('$3', 'NOT (value = ANY(($4)::text[]))')})`);
+    for (const primaryIndexedFrom of [from + 1, undefined]) {
+      const query = buildCountQuery({
+        from,
+        to,
+        filters: subaccounts(['0', '7']),
+        ...(primaryIndexedFrom !== undefined ? { primaryIndexedFrom } : {}),
+      });
+      expect(query.text).toBe(expected);
+      expect(query.values.slice(2)).toEqual(['s', ['0', '7']]);
+    }
+  });
+});

@@ -91,7 +91,7 @@ describe('warnIfAuthDisabled', () => {
       {
         level: 'warn',
         message:
-          'authentication is off (AUTH_DISABLED=webhook,api): anyone can post batches and anyone can read events',
+          'authentication is off (AUTH_DISABLED=webhook,api): anyone can post batches and anyone can read events and manage API keys',
         authDisabled: ['webhook', 'api'],
       },
     ]);

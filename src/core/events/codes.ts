@@ -114,6 +114,16 @@ export const TAG_FIELD = 'g';
 export const SUBJECT_KEYWORD_FIELD = 'j';
 export const SUBJECT_FIELD = 'J';
 export const META_KEY_FIELD = 'mk';
+/**
+ * The rcpt_meta key paths by subaccount (`<subaccount>:<key path>`, `0` for the primary account), so that
+ * a key limited to a subaccount lists only the keys of its own events.
+ */
+export const SCOPED_META_KEY_FIELD = 'mks';
+/**
+ * The subaccount of the primary account. An event without a subaccount_id (or with one that is not an
+ * integer) is indexed as `s=0`, as SparkPost's Events API shows such events (`"subaccount_id": 0`).
+ */
+export const PRIMARY_SUBACCOUNT = '0';
 /** Hash prefix of rcpt_meta pairs (`M=["key","value"]`). */
 const META_HASH = 'M';
 /** Hash prefix of event ids (the `eh` column). */
@@ -216,6 +226,8 @@ export interface EventIndex {
   readonly hashes: readonly string[];
   /** The rcpt_meta key paths, to list in the dictionary for users to discover. */
   readonly metaKeys: readonly string[];
+  /** The event's subaccount as indexed (`s` code): its integer, or PRIMARY_SUBACCOUNT. */
+  readonly subaccount: string;
 }
 
 /**
@@ -228,13 +240,22 @@ export function indexOf(event: Readonly<JsonObject>): EventIndex {
     if (key) codes.set(`${key.field}\u0000${key.value}`, key);
   };
   const hashes = new Set<string>();
+  let subaccount: string | undefined;
   for (const field of Object.values(INDEX_FIELDS) as IndexField[]) {
     const raw = field.read(event);
     if (raw === undefined) continue;
     if (field.index === 'hash') {
       const hash = hashOf(field, raw);
       if (hash !== undefined) hashes.add(hash);
-    } else add(memoisedDictKey(field, raw));
+      continue;
+    }
+    const key = memoisedDictKey(field, raw);
+    add(key);
+    if (field === INDEX_FIELDS.subaccount) subaccount = key?.value;
+  }
+  if (subaccount === undefined) {
+    subaccount = PRIMARY_SUBACCOUNT;
+    add({ field: INDEX_FIELDS.subaccount.key, value: PRIMARY_SUBACCOUNT });
   }
   const tags = Array.isArray(event.rcpt_tags) ? event.rcpt_tags.slice(0, MAX_TAGS) : [];
   for (const tag of tags) {
@@ -255,7 +276,13 @@ export function indexOf(event: Readonly<JsonObject>): EventIndex {
     for (const keyword of keywords) add(keyword);
     subject = { field: SUBJECT_FIELD, value: boundedValue(rawSubject), kw: keywordText(words), keywords };
   }
-  return { codes: [...codes.values()], ...(subject ? { subject } : {}), hashes: [...hashes], metaKeys: [...metaKeys] };
+  return {
+    codes: [...codes.values()],
+    ...(subject ? { subject } : {}),
+    hashes: [...hashes],
+    metaKeys: [...metaKeys],
+    subaccount,
+  };
 }
 
 /**

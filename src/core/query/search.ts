@@ -8,6 +8,7 @@ import {
   buildWindowRowsQuery,
   choosePagePlan,
   type EventsSelection,
+  includesPrimaryAccount,
   type PagePlan,
 } from './sql';
 
@@ -81,11 +82,54 @@ async function pageAndTotal(
 }
 
 /**
- * `GET /api/v1/events/message`: parameters → validated spec → SQL → one page plus the exact total.
- * One row more than the page is read to learn whether a next page exists.
+ * The selection limited to one subaccount (0: the primary account), if any: one more filter, ANDed with
+ * every other one, in the counts as in the pages and after the cursor. Asking for another subaccount in
+ * `subaccounts=` then simply matches nothing.
  */
-export async function searchMessageEvents(rawQuery: string, deps: SearchDeps): Promise<EventsApiResponse> {
-  const spec = parseEventsApiQuery(rawQuery, deps.now());
+function scoped<S extends EventsSelection>(selection: S, subaccount: number | undefined): S {
+  if (subaccount === undefined) return selection;
+  const scope = { kind: 'exact', field: 'subaccount', values: [String(subaccount)] } as const;
+  return { ...selection, filters: [...selection.filters, scope] };
+}
+
+/** sql/005_api_keys.sql's `primary_account_code.indexed_from`, read once per reader (it never changes). */
+const indexedFrom = new WeakMap<EventReader, Promise<number>>();
+
+function primaryIndexedFrom(reader: EventReader): Promise<number> {
+  let known = indexedFrom.get(reader);
+  if (!known) {
+    known = reader
+      .records({
+        text: 'SELECT extract(epoch FROM indexed_from) * 1000 AS ms FROM primary_account_code',
+        values: [],
+      })
+      .then((rows) => Number(rows[0]?.ms ?? Number.POSITIVE_INFINITY));
+    indexedFrom.set(reader, known);
+    known.catch(() => indexedFrom.delete(reader));
+  }
+  return known;
+}
+
+/**
+ * The selection with what its SQL needs to know beyond the request: when it asks for the primary
+ * account, since when stored events carry the primary account's code (sql.ts).
+ */
+async function prepared<S extends EventsSelection>(selection: S, reader: EventReader): Promise<S> {
+  if (!includesPrimaryAccount(selection)) return selection;
+  return { ...selection, primaryIndexedFrom: await primaryIndexedFrom(reader) };
+}
+
+/**
+ * `GET /api/v1/events/message`: parameters → validated spec → SQL → one page plus the exact total.
+ * One row more than the page is read to learn whether a next page exists. `subaccount` limits it to one
+ * subaccount's events (0: the primary account's), whatever the parameters ask.
+ */
+export async function searchMessageEvents(
+  rawQuery: string,
+  deps: SearchDeps,
+  subaccount?: number,
+): Promise<EventsApiResponse> {
+  const spec = await prepared(scoped(parseEventsApiQuery(rawQuery, deps.now()), subaccount), deps.reader);
   const [rows, total] = await pageAndTotal(deps.reader, spec, {
     limit: spec.perPage + 1,
     ...(spec.cursor ? { after: spec.cursor } : {}),
@@ -95,9 +139,13 @@ export async function searchMessageEvents(rawQuery: string, deps: SearchDeps): P
   return eventsApiResponse(spec, rows, total);
 }
 
-/** `GET /api/v1/message-events`: the legacy API, paged by page number. */
-export async function searchLegacyMessageEvents(rawQuery: string, deps: SearchDeps): Promise<LegacyResponse> {
-  const spec = parseLegacyQuery(rawQuery, deps.now());
+/** `GET /api/v1/message-events`: the legacy API, paged by page number; `subaccount` as above. */
+export async function searchLegacyMessageEvents(
+  rawQuery: string,
+  deps: SearchDeps,
+  subaccount?: number,
+): Promise<LegacyResponse> {
+  const spec = await prepared(scoped(parseLegacyQuery(rawQuery, deps.now()), subaccount), deps.reader);
   const [rows, total] = await pageAndTotal(deps.reader, spec, {
     limit: spec.perPage + 1,
     offset: (spec.page - 1) * spec.perPage,

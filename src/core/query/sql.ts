@@ -1,5 +1,5 @@
 import squelModule from 'squel';
-import { SUBJECT_FIELD, SUBJECT_KEYWORD_FIELD } from '../events/codes';
+import { INDEX_FIELDS, PRIMARY_SUBACCOUNT, SUBJECT_FIELD, SUBJECT_KEYWORD_FIELD } from '../events/codes';
 import type { Cursor } from './cursor';
 import {
   type ExactLookup,
@@ -25,6 +25,12 @@ export interface EventsSelection {
   readonly from: number;
   readonly to: number;
   readonly filters: readonly Filter[];
+  /**
+   * Since when (epoch ms) every stored event carries its subaccount's code, the primary account's
+   * included (sql/005_api_keys.sql); undefined when not known, taken as "never". Only filters that ask
+   * for the primary account need it.
+   */
+  readonly primaryIndexedFrom?: number;
 }
 
 type Expression = ReturnType<typeof squel.expr>;
@@ -40,12 +46,41 @@ function applySelection<Q extends { where(condition: string | Expression, ...val
   only: (filter: Filter) => boolean = () => true,
 ): Q {
   let q = query.where('ts >= ?', new Date(selection.from)).where('ts < ?', new Date(selection.to));
-  for (const filter of selection.filters) if (only(filter)) q = q.where(filterCondition(filter));
+  for (const filter of selection.filters) if (only(filter)) q = q.where(filterCondition(filter, selection));
   return q;
 }
 
 /** The default filter (every message event type): see buildPageQuery for where the fenced plan puts it. */
 const isNotType = (filter: Filter) => filter.kind === 'not-type';
+
+function isPrimaryAccountFilter(filter: Filter): boolean {
+  if (filter.kind !== 'exact' || filter.field !== 'subaccount') return false;
+  const lookup = exactLookup('subaccount', filter.values);
+  return lookup.kind === 'codes' && lookup.values.includes(PRIMARY_SUBACCOUNT);
+}
+
+/** Whether a filter of the selection asks for the primary account's events (`subaccounts=0`, a scope of 0). */
+export function includesPrimaryAccount(selection: Pick<EventsSelection, 'filters'>): boolean {
+  return selection.filters.some(isPrimaryAccountFilter);
+}
+
+/**
+ * Subaccounts, the primary account (0) among them. Events loaded by this version carry the code `s=0`
+ * when they belong to the primary account, so a window that starts at or after `primaryIndexedFrom` is
+ * searched through the codes index like any other field. Events stored before do not carry it: for a
+ * window reaching before, the events of the wanted subaccounts are those with no code of any other
+ * subaccount — the same answer for every event, new or old, but found by reading the window's rows.
+ */
+function subaccountCondition(values: readonly string[], selection: EventsSelection): Expression {
+  const lookup = exactLookup('subaccount', values) as Extract<ExactLookup, { kind: 'codes' }>;
+  const indexed = selection.from >= (selection.primaryIndexedFrom ?? Number.POSITIVE_INFINITY);
+  if (!lookup.values.includes(PRIMARY_SUBACCOUNT) || indexed) return exactCondition(lookup);
+  return squel
+    .expr()
+    .and(`NOT (codes && ${DICTIONARY_IDS}NOT (value = ANY(?::text[]))))`, INDEX_FIELDS.subaccount.key, [
+      [...lookup.values],
+    ]);
+}
 
 /**
  * The dictionary ids of entries, as an array the `codes` GIN index is searched with. The subquery is an
@@ -113,9 +148,10 @@ function keywordCondition(lookup: KeywordLookup): Expression {
   }
 }
 
-function filterCondition(filter: Filter): Expression {
+function filterCondition(filter: Filter, selection: EventsSelection): Expression {
   switch (filter.kind) {
     case 'exact':
+      if (filter.field === 'subaccount') return subaccountCondition(filter.values, selection);
       return exactCondition(exactLookup(filter.field, filter.values));
     case 'keyword':
       return keywordCondition(keywordLookup(filter.field, filter.values));
@@ -200,7 +236,8 @@ export function buildPageQuery(
   if (plan === 'fenced') {
     q = squel.select().from(matches.offset(0), 'matches');
     for (const field of ROW_FIELDS) q = q.field(field);
-    for (const filter of selection.filters) if (outside(filter)) q = q.where(filterCondition(filter));
+    for (const filter of selection.filters)
+      if (outside(filter)) q = q.where(filterCondition(filter, selection));
   }
   q = q.order('ts', false).order('event_id', true).order('type', true).limit(limit);
   if (offset > 0) q = q.offset(offset);
