@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config';
-import { describe, loadBatch, loadPending } from './core/load-batch';
+import { describe, loadBatch } from './core/load-batch';
+import { planReplay, replayFailed, runReplay } from './core/replay';
 import { convertV1 } from './db/convert-v1';
 import { createEventStore } from './db/event-store';
 import { maintain } from './db/maintain';
@@ -18,8 +19,8 @@ commands (on the local data folder and database: DATA_DIR, DATABASE_URL or the e
   migrate              apply the SQL migrations in sql/
   maintain             create day partitions ahead; drop those past RETENTION_DAYS
   replay               load every stored raw batch the database does not know yet
-  replay --all         forget which batches were loaded and load them all again (rows already
-                       stored are kept: loading is idempotent), e.g. after restoring the database
+  replay --all         load every stored batch again, updating its record (rows already stored
+                       are kept: loading is idempotent), e.g. after restoring the database
   load <key>           load one stored batch, e.g. batches/<batch id>.json.gz
 `;
 
@@ -59,16 +60,26 @@ async function main(): Promise<number> {
         await maintain(db, { ...config.maintenance, now: Date.now() }, logger);
         break;
       case 'replay': {
-        if (values.all) await events.forgetBatches();
-        const report = await loadPending(deps);
+        const storedAt = async (key: string) => (await deps.store.get(key)).storedAt;
+        const plan = await planReplay(values.all ? { all: true } : { status: 'pending' }, {
+          ...deps,
+          storedAt,
+        });
+        const { batches } = await runReplay(plan, deps);
         process.stdout.write(
-          `${report.loaded} batch(es) loaded, ${report.rejected} rejected, ${report.rejectedEvents} event(s) not stored\n`,
+          `${batches.loaded} batch(es) loaded, ${batches.rejected.length} rejected, ${batches.failed.length} failed\n`,
         );
-        for (const { key, error } of report.failed) process.stdout.write(`  failed: ${key}: ${error}\n`);
-        if (report.notTried > 0) {
-          process.stdout.write(`${report.notTried} batch(es) not tried: the database became unavailable\n`);
+        for (const { batchId, error } of batches.failed)
+          process.stdout.write(`  failed: ${batchId}: ${error}\n`);
+        if (batches.notTried > 0) {
+          process.stdout.write(`${batches.notTried} batch(es) not tried: the database became unavailable\n`);
         }
-        return report.failed.length > 0 || report.notTried > 0 ? 1 : 0;
+        return replayFailed({
+          batches,
+          events: { found: 0, inserted: 0, duplicates: 0, expired: 0, rejected: {} },
+        })
+          ? 1
+          : 0;
       }
       case 'load':
         if (!argument) {
