@@ -4,11 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { batchObjectKey } from '../../src/core/batch-key';
+import { encodeEvent } from '../../src/core/events/body-codec';
+import { rowsOfBatch } from '../../src/core/events/rows';
 import { DAY_MS, HOUR_MS, utcDay } from '../../src/core/time';
+import { migrate } from '../../src/db/migrate';
 import { MIGRATIONS } from '../../src/db/migrations';
 import { throwawayDataDir } from '../../src/local/database';
+import { silentLogger } from '../../src/logger';
 import { type CliRun, REPO_ROOT, runCli } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { fixture } from '../helpers/fixtures';
 import { makeBatch, makeEvent } from '../helpers/make-events';
 import { isAlive, postmasterPid } from '../helpers/processes';
 
@@ -423,6 +428,44 @@ describe('on a database (DATABASE_URL) and a data folder', () => {
     const run = await cli('migrate', '--json');
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(parse(run)).toEqual({ schema: MIGRATIONS.at(-1)?.version, applied: [], convertedV1Events: 0 });
+  });
+});
+
+describe('migrate on a database of storage v1', () => {
+  it('applies the migrations it lacks and converts its events', async () => {
+    const database = await createTestDatabase({ migrate: false });
+    const dir = await throwawayDataDir('sparkpost-event-db-cli-v1-');
+    try {
+      await migrate(
+        database.db,
+        MIGRATIONS.filter((m) => m.version < '003'),
+        silentLogger,
+      );
+      // What the v1 loader stored of the quick start's batch: one row per event, the body deflated.
+      const { rows } = rowsOfBatch(fixture<unknown[]>('webhook-real-batch-2017.json'), Date.now());
+      for (const day of new Set(rows.map((row) => utcDay(row.ts)))) {
+        await database.db.query('SELECT ensure_events_partition($1::date)', [day]);
+      }
+      for (const row of rows) {
+        await database.db.query(
+          `INSERT INTO events (ts, event_id, type, terms, reason, body)
+           VALUES (timestamptz 'epoch' + $1 * interval '1 millisecond', $2, $3, '', $4, $5)`,
+          [row.ts, row.eventId, row.type, row.reason, encodeEvent(row.element)],
+        );
+      }
+      const env = { DATA_DIR: dir, DATABASE_URL: database.connectionString };
+      const run = await runCli(['migrate'], env);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      const later = MIGRATIONS.filter((m) => m.version >= '003').map((m) => m.version);
+      expect(run.stdout).toBe(
+        `schema: ${later.at(-1)} (${MIGRATIONS.length} migrations)\napplied now: ${later.join(', ')}\n` +
+          `storage v1 events converted: ${rows.length}\n`,
+      );
+      expect(parse(await runCli(['status', '--json'], env)).events).toMatchObject({ stored: rows.length });
+    } finally {
+      await database.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
