@@ -40,7 +40,13 @@ export interface LocalDatabase {
  *   stops it in `stop()`; another command running meanwhile is refused, not stopped.
  */
 export async function openLocalDatabase(
-  options: { readonly databaseUrl: string | undefined; readonly dataDir: string; readonly share?: boolean },
+  options: {
+    readonly databaseUrl: string | undefined;
+    readonly dataDir: string;
+    readonly share?: boolean;
+    /** With `share`: how long to wait for the database of a service that is still starting it. */
+    readonly serviceWaitMs?: number;
+  },
   logger: Logger,
 ): Promise<LocalDatabase> {
   if (options.databaseUrl !== undefined) {
@@ -48,7 +54,8 @@ export async function openLocalDatabase(
   }
   const { dataDir } = options;
   const pgDataDir = await embeddedDataDir(dataDir, logger);
-  if (options.share) return openForCommand(dataDir, pgDataDir, logger);
+  if (options.share)
+    return openForCommand(dataDir, pgDataDir, options.serviceWaitMs ?? SERVICE_DATABASE_WAIT_MS, logger);
   const command = await runningCommand(dataDir);
   if (command !== undefined && (await runningPostgres(pgDataDir))) {
     throw new Error(
@@ -62,8 +69,13 @@ export async function openLocalDatabase(
 /** How long a command waits for the database of a service that is still starting it. */
 const SERVICE_DATABASE_WAIT_MS = 20_000;
 
-async function openForCommand(dataDir: string, pgDataDir: string, logger: Logger): Promise<LocalDatabase> {
-  const deadline = Date.now() + SERVICE_DATABASE_WAIT_MS;
+async function openForCommand(
+  dataDir: string,
+  pgDataDir: string,
+  waitMs: number,
+  logger: Logger,
+): Promise<LocalDatabase> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const found = await runningService(dataDir);
     // (A stale pid file may name this very process, after a reboot: that is no service.)
@@ -76,7 +88,8 @@ async function openForCommand(dataDir: string, pgDataDir: string, logger: Logger
       }
       if (Date.now() > deadline) {
         throw new Error(
-          `the service (pid ${service}) runs on ${dataDir} but its database is not up (see its log, or GET /health); try again once it is`,
+          `the service (pid ${service}) runs on ${dataDir} but its embedded database is not up: try again once it is ` +
+            '(see its log, or GET /health); if the service uses DATABASE_URL, set it for this command too',
         );
       }
       await delay(250);

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -55,4 +56,43 @@ it('another command is refused, not given a second server', async () => {
     openLocalDatabase({ databaseUrl: undefined, dataDir: dir, share: true }, silentLogger),
   ).rejects.toThrow(`another sparkpost-event-db command (pid ${commandPid}) is using the embedded database`);
   expect(await runningPostgres(join(dir, 'pg'))).toMatchObject({ pid: command.postmasterPid });
+});
+
+describe('while the service is still bringing its database up', () => {
+  let other: string;
+  let idle: ChildProcess;
+  let late: PostgresProcess | undefined;
+  beforeAll(async () => {
+    other = await throwawayDataDir('sparkpost-event-db-shared-starting-');
+    // Stands for the service: a live Node.js process named by DATA_DIR/service.pid.
+    idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await writeFile(join(other, 'service.pid'), `${idle.pid}\n`);
+  });
+  afterAll(async () => {
+    idle.kill();
+    await late?.stop();
+    await rm(other, { recursive: true, force: true });
+  });
+
+  it('a command waits for it, then says so when it does not come', async () => {
+    await expect(
+      openLocalDatabase(
+        { databaseUrl: undefined, dataDir: other, share: true, serviceWaitMs: 300 },
+        silentLogger,
+      ),
+    ).rejects.toThrow(`the service (pid ${idle.pid}) runs on ${other} but its embedded database is not up`);
+    expect(await runningPostgres(join(other, 'pg'))).toBeUndefined();
+  });
+
+  it('a command waits for it and uses it once it is up', async () => {
+    const opening = openLocalDatabase(
+      { databaseUrl: undefined, dataDir: other, share: true, serviceWaitMs: 30_000 },
+      silentLogger,
+    );
+    late = await startPostgresProcess(join(other, 'pg'), await freePort());
+    const database = await opening;
+    expect(database).toMatchObject({ embedded: true, shared: true });
+    await database.stop(); // the service's server: not stopped by the command
+    expect(await runningPostgres(join(other, 'pg'))).toMatchObject({ pid: late.postmasterPid });
+  });
 });
