@@ -49,6 +49,8 @@ export const VARIABLES = {
   RETENTION_DAYS: 'drop day partitions older than this many days, 0 keeps everything; 0',
   PARTITIONS_AHEAD_DAYS: 'create day partitions this many days ahead; 3',
   MAINTAIN_INTERVAL_SECONDS: 'local: how often maintenance and the scan for unloaded batches run; 3600',
+  DISK_BUDGET_GB:
+    'local: disk the data may use (database + raw batches), GB of 10^9 bytes, for status; 0 (none)',
   LOG_LEVEL: 'DEBUG, INFO, WARN, ERROR or SILENT; INFO',
 } as const;
 export type VariableName = keyof typeof VARIABLES;
@@ -226,6 +228,8 @@ interface LocalConfig {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
+  /** The disk the data may use (`status` says when it is full); 0: no budget, only the disk's free space. */
+  readonly diskBudgetBytes: number;
 }
 
 interface LoggingConfig {
@@ -326,6 +330,7 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
     dataDir: resolve(r.string('DATA_DIR', './.data')),
     host: r.string('HOST', '127.0.0.1'),
     port: r.int('PORT', 3000, { max: 65535 }),
+    diskBudgetBytes: r.int('DISK_BUDGET_GB', 0, { max: 1_000_000 }) * 1e9,
   }),
 
   logging(r) {

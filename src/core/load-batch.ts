@@ -33,7 +33,17 @@ export type LoadOutcome =
   | LoadResult
   | { readonly status: 'rejected'; readonly reason: string }
   /** Not a raw batch key, or the object is gone from the store: nothing to load. */
-  | { readonly status: 'ignored'; readonly reason: string };
+  | { readonly status: 'ignored'; readonly reason: string }
+  /** A replay of some event times only (LoadOptions.eventWindow): none of the batch's events is in it. */
+  | { readonly status: 'skipped'; readonly reason: string };
+
+/** How a load treats batches the database already knows, and which batches it leaves alone. */
+export interface LoadOptions {
+  /** Load batches already recorded again, updating their records (a replay), instead of skipping them. */
+  readonly replay?: boolean;
+  /** Leave (as `skipped`) a batch none of whose events' times is in [from, to) (epoch ms). */
+  readonly eventWindow?: { readonly from: number; readonly to: number };
+}
 
 /** A batch read and turned into rows, ready for the database (or found unreadable). */
 type PreparedBatch =
@@ -45,6 +55,8 @@ type PreparedBatch =
       readonly parsed: ParsedBatch;
       readonly packed: PackedRows<EventRow>;
       readonly expired: number;
+      /** The times of every event found (stored or not): where the batch lies in time. */
+      readonly eventTimes: readonly number[];
       readonly started: number;
     }
   | {
@@ -87,7 +99,7 @@ async function prepareBatch(
       key,
       batchId,
       storedAt: object.storedAt,
-      reason: `unreadable batch: ${(error as Error).message}`.slice(0, 300),
+      reason: `unreadable batch: ${unreadable(error)}`.slice(0, 300),
     };
   }
   const parsed = emptyParsedBatch();
@@ -96,6 +108,7 @@ async function prepareBatch(
     if (i > 0 && i % ELEMENTS_PER_TURN === 0) await nextTurn();
     addOutcome(parsed, rowOf(batch[i], fallbackTs));
   }
+  const eventTimes = parsed.rows.map((row) => row.ts);
   const retained = withinRetention(parsed.rows, deps.retention);
   // Bodies packed here, a chunk per turn, so that the database's turn holds only its statements.
   const { kept, beyond } = withinDayLimit(retained.kept);
@@ -115,8 +128,32 @@ async function prepareBatch(
     parsed: { ...parsed, rows: [...kept], rejected },
     packed: step.value,
     expired: retained.expired,
+    eventTimes,
     started,
   };
+}
+
+/** The oldest and newest of some times, or undefined for none. */
+function span(times: readonly number[]): { first: number; last: number } | undefined {
+  if (times.length === 0) return undefined;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const ts of times) {
+    if (ts < first) first = ts;
+    if (ts > last) last = ts;
+  }
+  return { first, last };
+}
+
+/**
+ * Why a batch cannot be read, without its contents: JSON.parse quotes the text around a syntax error
+ * (event data, addresses), which must not reach the batch record or the log.
+ */
+function unreadable(error: unknown): string {
+  if (!(error instanceof SyntaxError)) return (error as Error).message;
+  const position = /at position (\d+)/.exec(error.message)?.[1];
+  const end = /end of JSON input/.test(error.message);
+  return `not valid JSON${end ? ' (it ends too soon)' : position ? ` (at position ${position})` : ''}`;
 }
 
 function isMissing(error: unknown): boolean {
@@ -124,21 +161,37 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || name === 'NoSuchKey' || name === 'NotFound';
 }
 
+/** Why a batch is left alone by a replay of some event times. */
+const OUTSIDE_WINDOW = 'none of its events is in the selected time window';
+
 /** The database half of a load: one transaction for the batch, or the rejection record. */
-async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<LoadOutcome> {
+async function commitBatch(
+  prepared: PreparedBatch,
+  deps: LoadDeps,
+  options: LoadOptions = {},
+): Promise<LoadOutcome> {
   if (prepared.kind === 'ignored') {
     deps.logger.warn('object ignored', { key: prepared.key, reason: prepared.reason });
     return { status: 'ignored', reason: prepared.reason };
   }
   const { batchId, key } = prepared;
+  const window = options.eventWindow;
+  if (window) {
+    // An unreadable batch's events have no known times: it belongs to no window.
+    const times = prepared.kind === 'rows' ? prepared.eventTimes : [];
+    if (!times.some((ts) => ts >= window.from && ts < window.to)) {
+      return { status: 'skipped', reason: OUTSIDE_WINDOW };
+    }
+  }
   // Every line about this batch carries its id.
   const log = deps.logger.child({ batchId });
   if (prepared.kind === 'unreadable') {
-    await deps.events.reject(batchId, key, prepared.storedAt, prepared.reason);
+    await deps.events.reject(batchId, key, prepared.storedAt, prepared.reason, { replay: options.replay });
     log.error('batch rejected', { key, reason: prepared.reason });
     return { status: 'rejected', reason: prepared.reason };
   }
   const { parsed } = prepared;
+  const eventTimes = span(prepared.eventTimes);
   const result = await deps.events.load({
     batchId,
     objectKey: key,
@@ -148,6 +201,8 @@ async function commitBatch(prepared: PreparedBatch, deps: LoadDeps): Promise<Loa
     rejected: parsed.rejected,
     packed: prepared.packed,
     expired: prepared.expired,
+    ...(eventTimes ? { eventTimes } : {}),
+    ...(options.replay ? { replay: true } : {}),
   });
   const ms = Math.round(performance.now() - prepared.started);
   if (result.status === 'already-loaded') {
@@ -200,12 +255,35 @@ function isUnavailable(error: unknown): boolean {
   return error instanceof UnavailableError;
 }
 
+/** What became of one batch of a run, as it happens (for progress reports). */
+export interface BatchProgress {
+  readonly key: string;
+  /** Set when the batch was loaded, rejected, ignored or skipped. */
+  readonly outcome?: LoadOutcome;
+  /** Set when the load threw. */
+  readonly error?: unknown;
+  /** Events found in the batch (0 when it could not be read). */
+  readonly events: number;
+}
+
+/** SQLSTATE class 40 (a deadlock, a serialization failure): the transaction may simply be tried again. */
+function isTransactionConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('40');
+}
+
 /**
  * Loads batches in order, preparing the next one while the database writes the current one, so that
- * Node's work and PostgreSQL's overlap. A batch that fails alone does not stop the others; when the
- * database or the store is unavailable, the run stops at that batch and says which were not tried.
+ * Node's work and PostgreSQL's overlap. A batch that fails alone does not stop the others (a transaction
+ * that lost a deadlock against another loader is tried once more first); when the database or the store
+ * is unavailable, the run stops at that batch and says which were not tried. `onBatch` hears of each
+ * batch once, in order.
  */
-export async function loadBatches(keys: readonly string[], deps: LoadDeps): Promise<BatchRun> {
+export async function loadBatches(
+  keys: readonly string[],
+  deps: LoadDeps,
+  options: LoadOptions & { readonly onBatch?: (progress: BatchProgress) => void } = {},
+): Promise<BatchRun> {
   const done: Array<{ key: string; outcome: LoadOutcome }> = [];
   const failed: Array<{ key: string; error: unknown }> = [];
   const prepare = (key: string) => {
@@ -219,21 +297,37 @@ export async function loadBatches(keys: readonly string[], deps: LoadDeps): Prom
     const current = next;
     const following = keys[i + 1];
     next = following === undefined ? undefined : prepare(following);
+    let events = 0;
     try {
-      done.push({ key, outcome: await commitBatch(await current, deps) });
+      const prepared = await current;
+      events = eventsFound(prepared);
+      let outcome: LoadOutcome;
+      try {
+        outcome = await commitBatch(prepared, deps, options);
+      } catch (error) {
+        if (!isTransactionConflict(error)) throw error;
+        outcome = await commitBatch(prepared, deps, options);
+      }
+      done.push({ key, outcome });
+      options.onBatch?.({ key, outcome, events });
     } catch (error) {
       if (isUnavailable(error)) return { done, failed, notTried: keys.slice(i) };
       failed.push({ key, error });
+      options.onBatch?.({ key, error, events });
     }
   }
   return { done, failed, notTried: [] };
 }
 
+/** Every event found in a batch, stored or not (the batch record's `event_count`). */
+function eventsFound(prepared: PreparedBatch): number {
+  if (prepared.kind !== 'rows') return 0;
+  return prepared.parsed.rows.length + prepared.parsed.rejected.length + prepared.expired;
+}
+
 /** Stored batch keys the database does not know yet (neither loaded nor rejected), in store order. */
 export async function pendingKeys(deps: Pick<LoadDeps, 'store' | 'events'>): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const key of deps.store.list(BATCH_PREFIX))
-    if (batchIdFromKey(key) !== undefined) keys.push(key);
+  const keys = await storedKeys(deps.store);
   const pending: string[] = [];
   for (let i = 0; i < keys.length; i += 1000) {
     const chunk = keys.slice(i, i + 1000);
@@ -243,42 +337,11 @@ export async function pendingKeys(deps: Pick<LoadDeps, 'store' | 'events'>): Pro
   return pending;
 }
 
-/** What `loadPending` did, for the CLI's report. */
-export interface PendingReport {
-  readonly loaded: number;
-  readonly rejected: number;
-  /** Events not stored, over every batch loaded. */
-  readonly rejectedEvents: number;
-  readonly failed: ReadonlyArray<{ readonly key: string; readonly error: string }>;
-  readonly notTried: number;
-}
-
-/**
- * Loads every stored batch the database does not know yet (`replay`, or a scan): goes on past batches
- * that fail, and reports them; stops only when the database is unavailable, saying how many were left.
- */
-export async function loadPending(deps: LoadDeps): Promise<PendingReport> {
-  const keys = await pendingKeys(deps);
-  let loaded = 0;
-  let rejected = 0;
-  let rejectedEvents = 0;
-  const failed: Array<{ key: string; error: string }> = [];
-  for (let i = 0; i < keys.length; i += 200) {
-    const chunk = keys.slice(i, i + 200);
-    const run = await loadBatches(chunk, deps);
-    for (const { outcome } of run.done) {
-      if (outcome.status === 'loaded') {
-        loaded += 1;
-        rejectedEvents += Object.values(outcome.rejections).reduce((sum, count) => sum + count, 0);
-      } else if (outcome.status === 'rejected') rejected += 1;
-    }
-    for (const { key, error } of run.failed) failed.push({ key, error: describe(error) });
-    if (run.notTried.length > 0) {
-      const notTried = run.notTried.length + keys.length - i - chunk.length;
-      return { loaded, rejected, rejectedEvents, failed, notTried };
-    }
-  }
-  return { loaded, rejected, rejectedEvents, failed, notTried: 0 };
+/** Every raw batch key in the store, in store order. */
+export async function storedKeys(store: BatchStore): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of store.list(BATCH_PREFIX)) if (batchIdFromKey(key) !== undefined) keys.push(key);
+  return keys;
 }
 
 /** An error as one line for logs and reports (never a stack, never a value from an event). */

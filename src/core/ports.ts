@@ -42,6 +42,13 @@ export interface BatchLoad {
   readonly packed?: PackedRows<EventRow>;
   /** Events of days past retention, not stored (counted on the batch record). */
   readonly expired?: number;
+  /** The oldest and newest time (epoch ms) among the batch's events, stored or not. */
+  readonly eventTimes?: { readonly first: number; readonly last: number };
+  /**
+   * A replay: when the batch is already recorded, load it again and update its record (counts of this
+   * load, one more replay) instead of answering `already-loaded`.
+   */
+  readonly replay?: boolean;
 }
 
 export type LoadResult =
@@ -57,14 +64,34 @@ export type LoadResult =
     }
   | { readonly status: 'already-loaded' };
 
+/** What the database records of a batch (the `batches` table), as a replay selects by it. */
+export interface BatchRecord {
+  readonly status: 'loaded' | 'rejected';
+  readonly receivedAt: Date;
+  /** Events found in the batch at its latest load. */
+  readonly eventCount: number;
+  /** The times of its oldest and newest events, when recorded (see BatchLoad.eventTimes). */
+  readonly eventTimes?: { readonly first: number; readonly last: number };
+}
+
 /** What the loader needs from the database. */
 export interface EventStore {
   load(batch: BatchLoad): Promise<LoadResult>;
-  reject(batchId: string, objectKey: string, receivedAt: Date, reason: string): Promise<void>;
+  /**
+   * Records a batch that cannot be read. With `replay`, a batch already recorded is marked rejected with
+   * the new reason (one more replay); otherwise an existing record is left as it is.
+   */
+  reject(
+    batchId: string,
+    objectKey: string,
+    receivedAt: Date,
+    reason: string,
+    options?: { readonly replay?: boolean },
+  ): Promise<void>;
   /** Which of these batch ids are already loaded or rejected. */
   known(batchIds: readonly string[]): Promise<Set<string>>;
-  /** Forgets every batch record (not the events), so that a replay loads every stored batch again. */
-  forgetBatches(): Promise<number>;
+  /** The records of those of these batch ids the database knows. */
+  records(batchIds: readonly string[]): Promise<Map<string, BatchRecord>>;
 }
 
 /** A stored event as the query layer reads it back: its sort key and the element as received. */

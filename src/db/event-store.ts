@@ -1,7 +1,7 @@
 import { type PackedRows, packableEvent, packRows } from '../core/events/chunks';
 import { type DictKey, META_KEY_FIELD, SCOPED_META_KEY_FIELD } from '../core/events/codes';
 import { BEYOND_DAY_LIMIT, type EventRow, withinDayLimit } from '../core/events/rows';
-import type { BatchLoad, EventStore, LoadResult } from '../core/ports';
+import type { BatchLoad, BatchRecord, EventStore, LoadResult } from '../core/ports';
 import { DAY_MS, utcDay } from '../core/time';
 import { ensurePartitions } from './partitions';
 import { CHECK_VIOLATION, type Db, type Queryable } from './pool';
@@ -31,7 +31,7 @@ interface PlacedRow {
 
 /**
  * The loader's database half (storage v2). One transaction per batch: claim the batch row (a concurrent
- * or repeated load of the same batch waits, then finds it claimed), resolve the dictionary entries the
+ * or repeated load of the same batch waits, then finds it claimed; a replay updates the claimed record), resolve the dictionary entries the
  * batch uses (inserting the new ones), write its bodies 32 to a chunk, insert every event in one statement
  * with ON CONFLICT DO NOTHING (an event already stored from another batch is skipped), record the counts.
  *
@@ -79,16 +79,28 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
   ): Promise<LoadResult> {
     const learned = new Map<string, { id: number; lastSeen: string }>();
     const result = await db.transaction(async (tx) => {
+      // The claim: a concurrent load of the same batch waits here for this one's commit, then finds the
+      // batch recorded. A replay takes the existing record over (its counts become this load's).
       const claim = await tx.query(
-        `INSERT INTO batches (batch_id, object_key, received_at, status, event_count, skipped_count)
-         VALUES ($1, $2, $3, 'loaded', $4, $5)
-         ON CONFLICT (batch_id) DO NOTHING`,
+        `INSERT INTO batches (batch_id, object_key, received_at, status, event_count, skipped_count,
+                              first_event_at, last_event_at)
+         VALUES ($1, $2, $3, 'loaded', $4, $5, $6, $7)
+         ON CONFLICT (batch_id) DO ${
+           batch.replay
+             ? `UPDATE SET status = 'loaded', reason = NULL, object_key = excluded.object_key,
+                   event_count = excluded.event_count, skipped_count = excluded.skipped_count,
+                   first_event_at = excluded.first_event_at, last_event_at = excluded.last_event_at,
+                   replay_count = batches.replay_count + 1, replayed_at = now()`
+             : 'NOTHING'
+         }`,
         [
           batch.batchId,
           batch.objectKey,
           batch.receivedAt,
           batch.rows.length + (batch.rejected?.length ?? 0) + (batch.expired ?? 0),
           batch.skipped,
+          batch.eventTimes ? new Date(batch.eventTimes.first) : null,
+          batch.eventTimes ? new Date(batch.eventTimes.last) : null,
         ],
       );
       if (claim.rowCount === 0) return { status: 'already-loaded' } as const;
@@ -220,11 +232,22 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
   }
 
   /** Records a batch that can never load (e.g. a corrupt object); the raw object stays in the store. */
-  async function reject(batchId: string, objectKey: string, receivedAt: Date, reason: string): Promise<void> {
+  async function reject(
+    batchId: string,
+    objectKey: string,
+    receivedAt: Date,
+    reason: string,
+    options: { readonly replay?: boolean } = {},
+  ): Promise<void> {
     await db.query(
       `INSERT INTO batches (batch_id, object_key, received_at, status, reason)
        VALUES ($1, $2, $3, 'rejected', $4)
-       ON CONFLICT (batch_id) DO NOTHING`,
+       ON CONFLICT (batch_id) DO ${
+         options.replay
+           ? `UPDATE SET status = 'rejected', reason = excluded.reason, object_key = excluded.object_key,
+                 replay_count = batches.replay_count + 1, replayed_at = now()`
+           : 'NOTHING'
+       }`,
       [batchId, objectKey, receivedAt, reason],
     );
   }
@@ -238,8 +261,32 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
     return new Set(result.rows.map((row) => row.batch_id));
   }
 
-  async function forgetBatches(): Promise<number> {
-    return (await db.query('DELETE FROM batches')).rowCount ?? 0;
+  async function records(batchIds: readonly string[]): Promise<Map<string, BatchRecord>> {
+    const result = await db.query<{
+      batch_id: string;
+      status: 'loaded' | 'rejected';
+      received_at: Date;
+      event_count: number;
+      first_event_at: Date | null;
+      last_event_at: Date | null;
+    }>(
+      `SELECT batch_id, status, received_at, event_count, first_event_at, last_event_at
+       FROM batches WHERE batch_id = ANY($1::text[])`,
+      [batchIds],
+    );
+    return new Map(
+      result.rows.map((row) => [
+        row.batch_id,
+        {
+          status: row.status,
+          receivedAt: row.received_at,
+          eventCount: row.event_count,
+          ...(row.first_event_at && row.last_event_at
+            ? { eventTimes: { first: row.first_event_at.getTime(), last: row.last_event_at.getTime() } }
+            : {}),
+        },
+      ]),
+    );
   }
 
   /**
@@ -262,7 +309,7 @@ export function createEventStore(db: Db): EventStore & { write(rows: readonly Ev
     return inserted;
   }
 
-  return { load, reject, known, forgetBatches, write };
+  return { load, reject, known, records, write };
 }
 
 /** `count` distinct chunk numbers from the sequence (distinct across concurrent loaders). */

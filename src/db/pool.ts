@@ -86,8 +86,13 @@ export function createDb(
     ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
     application_name: 'sparkpost-event-db',
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', (error) => logger.warn('idle database connection lost', { error: error.message }));
+  // An idle client losing its connection must not crash the process; the next query reconnects. Once
+  // `end()` is called, pg closes idle connections without waiting for them: a server stopped right
+  // after (the embedded one) may still cut one, which is no news.
+  let ending = false;
+  pool.on('error', (error) => {
+    if (!ending) logger.warn('idle database connection lost', { error: error.message });
+  });
 
   /** Runs `attempt`; if the server rejected the password, invalidates it and runs `attempt` once more. */
   const withFreshPassword = async <T>(attempt: () => Promise<T>): Promise<T> => {
@@ -163,7 +168,10 @@ export function createDb(
         release(client);
       }
     },
-    end: () => pool.end(),
+    end: () => {
+      ending = true;
+      return pool.end();
+    },
   };
 }
 

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { DbConfig } from '../config';
-import { createDb, type Db } from '../db/pool';
 import type { Logger } from '../logger';
 import { connectionToRunning, postgresCanReach, runningPostgres, startEmbeddedPg } from './embedded-pg';
 
@@ -30,26 +28,111 @@ export interface LocalDatabase {
 }
 
 /**
- * DATABASE_URL's server, or the embedded PostgreSQL of this DATA_DIR. `share`: when a server already runs
- * on the data folder (the service is up), connect to it instead of starting a second one (the CLI);
- * otherwise a server left by a killed run is stopped and a new one started (the service).
+ * DATABASE_URL's server, or the embedded PostgreSQL of this DATA_DIR: one server per data folder, whoever
+ * needs it.
+ *
+ * - The service (`share` unset) starts the server, stopping one a killed run left on the folder, unless a
+ *   command (the CLI) runs the folder's server right now: then it throws, and the service's retries start
+ *   the server once the command has ended.
+ * - A command (`share: true`) uses the server of the service running on DATA_DIR (waiting a little for it
+ *   when the service is still bringing it up), and never starts a second one on the same data. When no
+ *   service runs, it starts the server for itself (claiming the folder in `DATA_DIR/command.pid`) and
+ *   stops it in `stop()`; another command running meanwhile is refused, not stopped.
  */
 export async function openLocalDatabase(
-  options: { readonly databaseUrl: string | undefined; readonly dataDir: string; readonly share?: boolean },
+  options: {
+    readonly databaseUrl: string | undefined;
+    readonly dataDir: string;
+    readonly share?: boolean;
+    /** With `share`: how long to wait for the database of a service that is still starting it. */
+    readonly serviceWaitMs?: number;
+  },
   logger: Logger,
 ): Promise<LocalDatabase> {
   if (options.databaseUrl !== undefined) {
     return { connectionString: options.databaseUrl, embedded: false, stop: async () => undefined };
   }
-  const pgDataDir = await embeddedDataDir(options.dataDir, logger);
-  const running = options.share ? await runningPostgres(pgDataDir) : undefined;
-  if (running) {
-    const connectionString = await connectionToRunning(pgDataDir, running.port);
-    return { connectionString, embedded: true, pgDataDir, shared: true, stop: async () => undefined };
+  const { dataDir } = options;
+  const pgDataDir = await embeddedDataDir(dataDir, logger);
+  if (options.share)
+    return openForCommand(dataDir, pgDataDir, options.serviceWaitMs ?? SERVICE_DATABASE_WAIT_MS, logger);
+  const command = await runningCommand(dataDir);
+  if (command !== undefined && (await runningPostgres(pgDataDir))) {
+    throw new Error(
+      `a sparkpost-event-db command (pid ${command}) is using the database of ${dataDir}; it is started here once that command ends`,
+    );
   }
   const pg = await startEmbeddedPg(pgDataDir, logger);
   return { connectionString: pg.connectionString, embedded: true, pgDataDir, stop: () => pg.stop() };
 }
+
+/** How long a command waits for the database of a service that is still starting it. */
+const SERVICE_DATABASE_WAIT_MS = 20_000;
+
+async function openForCommand(
+  dataDir: string,
+  pgDataDir: string,
+  waitMs: number,
+  logger: Logger,
+): Promise<LocalDatabase> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const found = await runningService(dataDir);
+    // (A stale pid file may name this very process, after a reboot: that is no service.)
+    const service = found === process.pid ? undefined : found;
+    const running = await runningPostgres(pgDataDir);
+    if (service !== undefined) {
+      if (running) {
+        const connectionString = await connectionToRunning(pgDataDir, running.port);
+        return { connectionString, embedded: true, pgDataDir, shared: true, stop: async () => undefined };
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the service (pid ${service}) runs on ${dataDir} but its embedded database is not up: try again once it is ` +
+            '(see its log, or GET /health); if the service uses DATABASE_URL, set it for this command too',
+        );
+      }
+      await delay(250);
+      continue;
+    }
+    const other = await runningCommand(dataDir);
+    if (other !== undefined && other !== process.pid) {
+      throw new Error(
+        `another sparkpost-event-db command (pid ${other}) is using the embedded database of ${dataDir}: ` +
+          'wait for it to end (or run the service, npm start, whose database every command shares)',
+      );
+    }
+    const file = join(dataDir, COMMAND_PID_FILE);
+    // As the service makes it: private, but traversable by the postgres user when this runs as root.
+    await mkdir(dataDir, { recursive: true, mode: process.getuid?.() === 0 ? 0o711 : 0o700 });
+    await writeFile(file, `${process.pid}\n`, { mode: 0o600 });
+    const release = async () => {
+      if ((await runningCommand(dataDir)) === process.pid) await rm(file, { force: true });
+    };
+    // The service may have started between the check and the claim: then its server is the one to use.
+    if (![undefined, process.pid].includes(await runningService(dataDir))) {
+      await release();
+      continue;
+    }
+    try {
+      const pg = await startEmbeddedPg(pgDataDir, logger);
+      return {
+        connectionString: pg.connectionString,
+        embedded: true,
+        pgDataDir,
+        async stop() {
+          await pg.stop();
+          await release();
+        },
+      };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+}
+
+const delay = (ms: number) => new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
 
 /**
  * `<DATA_DIR>/pg`, unless this is root and the `postgres` user cannot reach it: then a folder under
@@ -74,33 +157,24 @@ async function embeddedDataDir(dataDir: string, logger: Logger): Promise<string>
   return location;
 }
 
-/**
- * The service's (or the CLI's) database: the server of `openLocalDatabase` with a pool on it, configured
- * by `config` (pool size, statement timeout, TLS). `close()` ends the pool, then stops the server.
- */
-export async function connectLocalDatabase(
-  config: DbConfig,
-  dataDir: string,
-  logger: Logger,
-): Promise<{ readonly db: Db; readonly server: LocalDatabase; close(): Promise<void> }> {
-  const server = await openLocalDatabase({ databaseUrl: config.connectionString, dataDir }, logger);
-  const db = createDb({ ...config, connectionString: server.connectionString }, logger);
-  return {
-    db,
-    server,
-    async close() {
-      await db.end();
-      await server.stop();
-    },
-  };
-}
-
 /** The file in DATA_DIR naming the running service's process. */
 export const SERVICE_PID_FILE = 'service.pid';
 
+/** The file in DATA_DIR naming the command (CLI) process that runs the embedded PostgreSQL for itself. */
+const COMMAND_PID_FILE = 'command.pid';
+
 /** The pid of the service running on DATA_DIR, if one is (its pid file names a live Node.js process). */
-export async function runningService(dataDir: string): Promise<number | undefined> {
-  const pid = Number((await readFile(join(dataDir, SERVICE_PID_FILE), 'utf8').catch(() => '')).trim());
+export function runningService(dataDir: string): Promise<number | undefined> {
+  return liveNodeProcess(join(dataDir, SERVICE_PID_FILE));
+}
+
+/** The pid of the command running the embedded PostgreSQL of DATA_DIR for itself, if one is. */
+function runningCommand(dataDir: string): Promise<number | undefined> {
+  return liveNodeProcess(join(dataDir, COMMAND_PID_FILE));
+}
+
+async function liveNodeProcess(pidFile: string): Promise<number | undefined> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (!Number.isSafeInteger(pid) || pid <= 1) return undefined;
   try {
     process.kill(pid, 0);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { loadBatch, loadPending } from '../../src/core/load-batch';
+import { loadBatch } from '../../src/core/load-batch';
 import type { BatchStore } from '../../src/core/ports';
 import { createEventStore } from '../../src/db/event-store';
 import { maintain } from '../../src/db/maintain';
@@ -90,15 +90,6 @@ describe('loadBatch', () => {
       status: 'ignored',
       reason: 'not a raw batch key',
     });
-  });
-});
-
-describe('loadPending', () => {
-  it('loads every stored batch the database does not know yet, and only those', async () => {
-    await put('pending-1', makeBatch(3, Date.UTC(2025, 2, 1), 'pending-1-'));
-    await put('pending-2', makeBatch(3, Date.UTC(2025, 2, 1), 'pending-2-'));
-    expect(await loadPending(deps())).toMatchObject({ loaded: 2, failed: [], notTried: 0 });
-    expect(await loadPending(deps())).toMatchObject({ loaded: 0, failed: [], notTried: 0 });
   });
 });
 

@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { OAUTH_TOKEN_PATH } from '../../src/core/paths';
 import { HOUR_MS } from '../../src/core/time';
-import type { TestDatabase } from '../helpers/database';
+import { throwawayDataDir } from '../../src/local/database';
+import { runCli } from '../helpers/cli';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { makeEvent } from '../helpers/make-events';
 import { EVENTS_API_RULES, expectedEvents, LEGACY_RULES } from '../helpers/oracle';
 import { seedElements, seedEvents } from '../helpers/seed';
@@ -205,5 +209,87 @@ describe('README: the webhook authentication examples, against a service with ge
       auth: `Bearer ${(await json(token)).access_token}`,
     });
     expect(await json(posted)).toEqual({ results: { ping: true } });
+  });
+});
+
+describe('README: the CLI section, run as its examples say', () => {
+  const section = README.slice(README.indexOf('## The CLI'), README.indexOf('## Deploy to AWS'));
+  /** The section's fenced blocks, with their language ('' for output). */
+  const fenced: Array<{ language: string; text: string }> = [];
+  let open: { language: string; lines: string[] } | undefined;
+  for (const line of section.split('\n')) {
+    if (!line.startsWith('```')) open?.lines.push(line);
+    else if (open) {
+      fenced.push({ language: open.language, text: open.lines.join('\n') });
+      open = undefined;
+    } else open = { language: line.slice(3), lines: [] };
+  }
+  /** Each `npx sparkpost-event-db …` line of the section's sh blocks: its variables and arguments. */
+  const examples = fenced
+    .filter((block) => block.language === 'sh')
+    .flatMap((block) => block.text.split('\n'))
+    .filter((line) => line.includes('npx sparkpost-event-db'))
+    .map((line) => {
+      const [before, after] = line.split('npx sparkpost-event-db');
+      const env = Object.fromEntries(
+        (before as string)
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((pair) => pair.split('=') as [string, string]),
+      );
+      return { line, env, args: (after as string).trim().split(/\s+/).filter(Boolean) };
+    });
+  /** The section's plain (output) blocks. */
+  const outputs = fenced.filter((block) => block.language === '').map((block) => block.text);
+
+  let database: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dir = await throwawayDataDir('sparkpost-event-db-readme-cli-');
+    await mkdir(join(dir, 'batches'));
+    // The quick start's batch, stored twice over (as a second delivery would be).
+    const batch = gzipSync(readFileSync(join(__dirname, '..', 'fixtures', 'webhook-real-batch-2017.json')));
+    for (const id of ['quick-start-1', 'quick-start-2'])
+      await writeFile(join(dir, 'batches', `${id}.json.gz`), batch);
+  });
+  afterAll(async () => {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows every command, and --json and --help', () => {
+    const commands = new Set(examples.map((example) => example.args[0]));
+    expect([...commands].sort()).toEqual(['--help', 'keys', 'maintain', 'migrate', 'replay', 'status']);
+    expect(examples.some((example) => example.args.includes('--json'))).toBe(true);
+  });
+
+  it('has examples that all run, in order, and succeed', async () => {
+    const env = { DATA_DIR: dir, DATABASE_URL: database.connectionString };
+    for (const example of examples) {
+      const run = await runCli(example.args, { ...env, ...example.env });
+      expect({ example: example.line, code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({
+        example: example.line,
+        code: 0,
+        stderr: '',
+      });
+      if (example.args.includes('--json')) expect(() => JSON.parse(run.stdout)).not.toThrow();
+    }
+  });
+
+  it('shows status and replay output shaped as the commands write it', async () => {
+    const env = { DATA_DIR: dir, DATABASE_URL: database.connectionString };
+    const labels = (text: string) => [...text.matchAll(/^([A-Z][a-z]+(?: [a-z]+)?) {2,}/gm)].map((m) => m[1]);
+    const status = outputs.find((block) => block.startsWith('Data folder')) as string;
+    expect(labels((await runCli(['status'], env)).stdout)).toEqual(labels(status));
+    // Shapes: numbers stand for any number; the indented detail lines name a batch of the README's own.
+    const shape = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line && !line.startsWith(' '))
+        .map((line) => line.replace(/\d[\d,.]*/g, 'N'));
+    const replay = outputs.find((block) => block.startsWith('replayed')) as string;
+    expect(shape((await runCli(['replay', '--all'], env)).stdout)).toEqual(shape(replay));
   });
 });

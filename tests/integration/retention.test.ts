@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { batchObjectKey } from '../../src/core/batch-key';
-import { loadBatch, loadPending } from '../../src/core/load-batch';
+import { loadBatch } from '../../src/core/load-batch';
+import { planReplay, runReplay } from '../../src/core/replay';
 import { DAY_MS, HOUR_MS } from '../../src/core/time';
 import { createEventStore } from '../../src/db/event-store';
 import { maintain } from '../../src/db/maintain';
@@ -43,7 +44,7 @@ const put = (id: string, events: unknown[]) =>
 
 async function record(id: string) {
   const result = await database.db.query(
-    'SELECT event_count, inserted_count, expired_count, rejected_count, rejections FROM batches WHERE batch_id = $1',
+    'SELECT event_count, inserted_count, expired_count, rejected_count, rejections, replay_count FROM batches WHERE batch_id = $1',
     [id],
   );
   return result.rows[0];
@@ -74,6 +75,7 @@ it('stores no event of a day retention drops, counts it expired, and refuses eve
     expired_count: 1,
     rejected_count: 1,
     rejections: { 'the event is more than a day in the future': 1 },
+    replay_count: 0,
   });
   // The day of the 5-day-old event was never created.
   expect(await days()).toEqual(['events_20310313', 'events_20310315']);
@@ -84,13 +86,19 @@ it('maintenance drops the days past retention as the clock moves on; a replay br
   await maintain(database.db, { daysAhead: 0, retentionDays: RETENTION, now: clock }, silentLogger);
   expect(await days()).toEqual(['events_20310415']);
   // The raw batch is still stored: replaying everything reloads nothing of its days.
-  await createEventStore(database.db).forgetBatches();
-  expect(await loadPending(deps())).toMatchObject({ loaded: 1, failed: [], notTried: 0 });
-  // A month on, the once-future event is past retention too: all four are expired, none rejected.
+  const plan = await planReplay({ all: true }, { ...deps(), storedAt: async () => new Date(clock) });
+  expect(plan.keys).toEqual([batchObjectKey('mixed-ages')]);
+  expect(await runReplay(plan, deps())).toMatchObject({
+    batches: { loaded: 1, failed: [], notTried: 0 },
+    events: { found: 4, inserted: 0, expired: 4 },
+  });
+  // A month on, the once-future event is past retention too: all four are expired, none rejected. The
+  // record is the same one, updated by the replay.
   expect(await record('mixed-ages')).toMatchObject({
     inserted_count: 0,
     expired_count: 4,
     rejected_count: 0,
+    replay_count: 1,
   });
   expect(await days()).toEqual(['events_20310415']);
 });
