@@ -19,7 +19,13 @@ import { terminalFor } from './terminal';
  */
 
 /** Every command, in the order the help lists them. */
-const COMMANDS: readonly Command[] = [statusCommand, replayCommand, keysCommand, maintainCommand, migrateCommand];
+const COMMANDS: readonly Command[] = [
+  statusCommand,
+  replayCommand,
+  keysCommand,
+  maintainCommand,
+  migrateCommand,
+];
 
 const PROGRAM = 'sparkpost-event-db';
 
