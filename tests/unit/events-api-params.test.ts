@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor } from '../../src/core/query/cursor';
 import { eventsApiResponse, parseEventsApiQuery } from '../../src/core/query/events-api';
-import { parseLegacyQuery } from '../../src/core/query/legacy-api';
+import { legacyResponse, parseLegacyQuery } from '../../src/core/query/legacy-api';
+import { linkQuery } from '../../src/core/query/links';
 import { AppError } from '../../src/errors';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 30);
@@ -168,6 +169,32 @@ describe('eventsApiResponse', () => {
       events: 'delivery',
       recipients: 'a@x.com',
     });
+  });
+
+  it('encodes link values as SparkPost’s links show them: %20 for a space, `:` `=` `,` `@` `/` kept, every other reserved character escaped', () => {
+    expect(
+      linkQuery([
+        ['subjects', 'Summer deals'],
+        ['recipients', 'a+b@x.com,c@y.com'],
+        ['cursor', 'WzE3/MjA+MCJd=='],
+        ['reasons', '100% & #1?'],
+        ['meta.k y', 'é'],
+      ]),
+    ).toBe(
+      'subjects=Summer%20deals&recipients=a%2Bb@x.com,c@y.com&cursor=WzE3/MjA%2BMCJd==' +
+        '&reasons=100%25%20%26%20%231%3F&meta.k%20y=%C3%A9',
+    );
+  });
+
+  it('legacy page links use the same encoding: a space as %20 (form decoders and Go’s url.ParseQuery read both)', () => {
+    const spec = parseLegacyQuery(
+      'from=2026-11-27T00:00&to=2026-11-27T11:00&per_page=1&campaign_ids=Summer Sale&timezone=America/New_York',
+      now,
+    );
+    const [next] = legacyResponse(spec, [row(1)], 3).links;
+    expect(next?.href).toBe(
+      '/api/v1/message-events?page=2&per_page=1&from=2026-11-27T00:00&to=2026-11-27T11:00&timezone=America/New_York&campaign_ids=Summer%20Sale',
+    );
   });
 
   it('has no next link on the last page', () => {

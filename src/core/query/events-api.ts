@@ -5,6 +5,7 @@ import type { StoredRow } from '../ports';
 import { isoMillis } from '../time';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { formatSecondsZ } from './dates';
+import { linkQuery } from './links';
 import {
   eventsFilter,
   extensionFilters,
@@ -97,13 +98,14 @@ export function eventsApiResponse(
   const links: { next?: string } = {};
   const last = page[page.length - 1];
   if (rows.length > spec.perPage && last) {
-    const next = new URLSearchParams();
-    next.set('cursor', encodeCursor({ ts: last.ts, eventId: last.eventId, type: last.type }));
-    next.set('per_page', String(spec.perPage));
-    next.set('from', formatQueryTime(spec.from));
-    next.set('to', formatQueryTime(spec.to));
-    for (const [name, raw] of spec.repeat) next.append(name, raw);
-    links.next = `${EVENTS_API_PATH}?${next.toString()}`;
+    const next: Array<readonly [string, string]> = [
+      ['cursor', encodeCursor({ ts: last.ts, eventId: last.eventId, type: last.type })],
+      ['per_page', String(spec.perPage)],
+      ['from', formatQueryTime(spec.from)],
+      ['to', formatQueryTime(spec.to)],
+      ...spec.repeat,
+    ];
+    links.next = `${EVENTS_API_PATH}?${linkQuery(next)}`;
   }
   return { results, total_count: total, links };
 }

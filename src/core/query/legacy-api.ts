@@ -5,6 +5,7 @@ import type { StoredRow } from '../ports';
 import { isoMillis, MINUTE_MS } from '../time';
 import { isTimeZone, offsetMs } from './dates';
 import type { Filter } from './filters';
+import { linkQuery } from './links';
 import {
   eventsFilter,
   extensionFilters,
@@ -115,14 +116,15 @@ export interface LegacyResponse {
 export function legacyResponse(spec: LegacySpec, rows: readonly StoredRow[], total: number): LegacyResponse {
   const lastPage = Math.max(1, Math.ceil(total / spec.perPage));
   const href = (page: number) => {
-    const query = new URLSearchParams();
-    query.set('page', String(page));
-    query.set('per_page', String(spec.perPage));
-    query.set('from', wallTime(spec.from, spec.timezone));
-    query.set('to', wallTime(spec.to, spec.timezone));
-    query.set('timezone', spec.timezone);
-    for (const [name, raw] of spec.repeat) query.append(name, raw);
-    return `${LEGACY_API_PATH}?${query.toString().replace(/%3A/g, ':')}`;
+    const query: Array<readonly [string, string]> = [
+      ['page', String(page)],
+      ['per_page', String(spec.perPage)],
+      ['from', wallTime(spec.from, spec.timezone)],
+      ['to', wallTime(spec.to, spec.timezone)],
+      ['timezone', spec.timezone],
+      ...spec.repeat,
+    ];
+    return `${LEGACY_API_PATH}?${linkQuery(query)}`;
   };
   const links: LegacyLink[] = [];
   if (spec.page > 1) {
