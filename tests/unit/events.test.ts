@@ -129,6 +129,53 @@ describe('toEventsApiEvent', () => {
       msg_size: '2903',
     });
   });
+
+  it('adds recipient_domain and sending_domain, derived from rcpt_to and friendly_from, to an email event the webhook sent without them (SparkPost’s Events API documentation lists both on every email type)', () => {
+    const out = toEventsApiEvent(0, {
+      type: 'bounce',
+      rcpt_to: 'alice@mail.example.org',
+      friendly_from: 'news@Info.Shop.io',
+      subaccount_id: '7',
+    });
+    expect(out).toMatchObject({ recipient_domain: 'mail.example.org', sending_domain: 'Info.Shop.io' });
+  });
+
+  it('keeps recipient_domain and sending_domain as the webhook sent them', () => {
+    const out = toEventsApiEvent(0, {
+      type: 'delivery',
+      rcpt_to: 'alice@mail.example.org',
+      recipient_domain: 'example.org',
+      friendly_from: 'news@info.shop.io',
+      sending_domain: 'shop.io',
+    });
+    expect(out).toMatchObject({ recipient_domain: 'example.org', sending_domain: 'shop.io' });
+  });
+
+  it('derives no domain for sms_status (not an email event) nor from an address without one', () => {
+    const sms = toEventsApiEvent(0, { type: 'sms_status', rcpt_to: 'x@y.z', friendly_from: 'a@b.c' });
+    expect(sms).not.toHaveProperty('recipient_domain');
+    expect(sms).not.toHaveProperty('sending_domain');
+    const bare = toEventsApiEvent(0, { type: 'delivery', rcpt_to: 'nobody', friendly_from: 'sender@' });
+    expect(bare).not.toHaveProperty('recipient_domain');
+    expect(bare).not.toHaveProperty('sending_domain');
+  });
+
+  it('gives a primary-account event subaccount_id 0, an integer, as SparkPost’s 2022 Events API response shows (python-sparkpost PR 3104a17)', () => {
+    expect(toEventsApiEvent(0, { type: 'open' }).subaccount_id).toBe(0);
+    expect(toEventsApiEvent(0, { type: 'amp_unsubscribe' }).subaccount_id).toBe(0);
+    expect(toEventsApiEvent(0, { type: 'open', subaccount_id: '101' }).subaccount_id).toBe(101);
+  });
+
+  it('gives ingest events no subaccount_id when they have none, as SparkPost’s ingest search results show (2web2ui ingest fixture)', () => {
+    expect(toEventsApiEvent(0, { type: 'success', batch_id: 'b' })).not.toHaveProperty('subaccount_id');
+  });
+
+  it('leaves the stored event untouched (bodies stay what SparkPost sent)', () => {
+    const event = { type: 'bounce', rcpt_to: 'a@b.c', friendly_from: 'x@y.z' };
+    const copy = structuredClone(event);
+    toEventsApiEvent(0, event);
+    expect(event).toEqual(copy);
+  });
 });
 
 describe('unwrap', () => {

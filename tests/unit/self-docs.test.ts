@@ -58,3 +58,15 @@ describe('field catalogue', () => {
     }
   });
 });
+
+describe('Events API documentation lists the derived fields (2web2ui events/message/documentation fixture)', () => {
+  it('lists recipient_domain, sending_domain and subaccount_id for every email type, as SparkPost’s documentation does (all but sms_status)', () => {
+    for (const entry of eventsApiDocumentation().results) {
+      const type = entry.type?.sampleValue;
+      expect(entry).toHaveProperty('subaccount_id');
+      if (type === 'sms_status') continue;
+      expect(entry).toHaveProperty('recipient_domain');
+      expect(entry).toHaveProperty('sending_domain');
+    }
+  });
+});

@@ -72,12 +72,12 @@ function domainOf(address: string | undefined): string | undefined {
 }
 
 /** The recipient's domain as SparkPost derives it: the field when sent, else the domain of rcpt_to. */
-function recipientDomainOf(event: Readonly<JsonObject>): string | undefined {
+export function recipientDomainOf(event: Readonly<JsonObject>): string | undefined {
   return scalarText(event.recipient_domain) ?? domainOf(scalarText(event.rcpt_to));
 }
 
 /** The sending domain as SparkPost derives it: the field when sent, else the domain of friendly_from. */
-function sendingDomainOf(event: Readonly<JsonObject>): string | undefined {
+export function sendingDomainOf(event: Readonly<JsonObject>): string | undefined {
   return scalarText(event.sending_domain) ?? domainOf(scalarText(event.friendly_from));
 }
 

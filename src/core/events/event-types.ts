@@ -41,4 +41,7 @@ export const OTHER_EVENT_TYPES = [
   'error',
 ] as const;
 
+/** The ingest events' types: SparkPost serves them on `GET /api/v1/events/ingest` (events.apib). */
+export const INGEST_EVENT_TYPES: readonly string[] = ['success', 'error'];
+
 export const KNOWN_EVENT_TYPES: readonly string[] = [...MESSAGE_EVENT_TYPES, ...OTHER_EVENT_TYPES];

@@ -1,4 +1,6 @@
 import { MissingParameterError } from '../../errors';
+import { recipientDomainOf, sendingDomainOf } from '../events/codes';
+import { INGEST_EVENT_TYPES, OTHER_EVENT_TYPES } from '../events/event-types';
 import { isObject, type JsonObject, parseEventTimestamp, unwrap } from '../events/rows';
 import { EVENTS_API_PATH } from '../paths';
 import type { StoredRow } from '../ports';
@@ -118,14 +120,43 @@ function formatQueryTime(ms: number): string {
 const INTEGER_FIELDS = ['customer_id', 'subaccount_id'] as const;
 const GEO_NUMBERS = ['latitude', 'longitude', 'zip'] as const;
 
+/** Types that are no email: SMS, and the relay, A/B-test and ingest events (no recipient, no sender). */
+const NOT_EMAIL: ReadonlySet<string> = new Set(['sms_status', ...OTHER_EVENT_TYPES]);
+
+const absent = (value: unknown) => value === undefined || value === null;
+
 /**
  * The Events API representation (SPEC §3.4): flat, `timestamp` and `injection_time` as ISO UTC with
- * milliseconds, `customer_id`/`subaccount_id` as integers, `geo_ip` coordinates as numbers, no `tdate`.
- * Everything else exactly as received.
+ * milliseconds, `customer_id`/`subaccount_id` as integers, `geo_ip` coordinates as numbers, no `tdate`;
+ * and the fields SparkPost's Events API adds to what the webhook carried:
+ *
+ * - `recipient_domain` and `sending_domain` on every email event (SparkPost's Events API documentation
+ *   lists both for every type but sms_status: 2web2ui `cypress/fixtures/events/message/documentation/
+ *   200.get.json`; its results carry them: `…/events/message/200.get.json`, events.apib), derived as the
+ *   filters derive them (codes.ts) when the webhook did not send them (webhooks carry no sending_domain,
+ *   and older ones no recipient_domain: java-sparkpost's event classes, regenerated 2020-10);
+ * - `subaccount_id: 0` on a primary-account event (python-sparkpost PR commit 3104a17, a 2022 response:
+ *   `"subaccount_id":0`), except on ingest events, whose results show none (2web2ui
+ *   `cypress/fixtures/events/ingest/200.get.json`).
+ *
+ * Everything else exactly as received. Shaping happens here, on the way out, never in storage: stored
+ * bodies stay what SparkPost sent.
  */
 export function toEventsApiEvent(ts: number, event: JsonObject): JsonObject {
   const out: JsonObject = { ...event, timestamp: isoMillis(ts) };
   delete out.tdate;
+  const type = typeof event.type === 'string' ? event.type : '';
+  if (!NOT_EMAIL.has(type)) {
+    if (absent(event.recipient_domain)) {
+      const domain = recipientDomainOf(event);
+      if (domain !== undefined) out.recipient_domain = domain;
+    }
+    if (absent(event.sending_domain)) {
+      const domain = sendingDomainOf(event);
+      if (domain !== undefined) out.sending_domain = domain;
+    }
+  }
+  if (absent(event.subaccount_id) && !INGEST_EVENT_TYPES.includes(type)) out.subaccount_id = 0;
   const injected = parseEventTimestamp(event.injection_time);
   if (injected !== undefined) out.injection_time = isoMillis(injected);
   for (const field of INTEGER_FIELDS) {
