@@ -156,6 +156,7 @@ describe('eventsApiResponse', () => {
       type: 'delivery',
       event_id: 'e1',
       customer_id: 7,
+      subaccount_id: 0,
       timestamp: '2026-11-27T10:00:59.000Z',
     });
     expect(page.total_count).toBe(10);
@@ -195,6 +196,64 @@ describe('eventsApiResponse', () => {
     expect(next?.href).toBe(
       '/api/v1/message-events?page=2&per_page=1&from=2026-11-27T00:00&to=2026-11-27T11:00&timezone=America/New_York&campaign_ids=Summer%20Sale',
     );
+  });
+
+  it('links.next keeps every Events API filter of events.apib, and the extensions, with spaces as %20 (java-sparkpost re-encodes the link)', () => {
+    const filters: Array<[string, string]> = [
+      ['events', 'delivery;bounce'],
+      ['event_ids', 'e 1'],
+      ['recipients', 'a+b@x.com'],
+      ['recipient_domains', 'x.com'],
+      ['from_addresses', 'news@shop.io'],
+      ['sending_domains', 'shop.io'],
+      ['subjects', 'Summer deals'],
+      ['bounce_classes', '10;20'],
+      ['reasons', '5.4.7 Example'],
+      ['campaigns', 'summer sale'],
+      ['templates', 'welcome mail'],
+      ['sending_ips', '10.0.0.1'],
+      ['ip_pools', 'default pool'],
+      ['subaccounts', '0;7'],
+      ['messages', 'm1'],
+      ['transmissions', 't1'],
+      ['mailbox_providers', 'Verizon Media Group'],
+      ['mailbox_provider_regions', 'Europe - UK'],
+      ['ab_tests', 'password reset'],
+      ['ab_test_versions', '1'],
+      ['tags', 'a b'],
+      ['meta.plan', 'gold card'],
+      ['delimiter', ';'],
+    ];
+    const query = filters.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&');
+    const spec = parseEventsApiQuery(`${query}&per_page=1`, now);
+    const next = eventsApiResponse(spec, [row(1), row(2)], 2).links.next as string;
+    expect(next).not.toMatch(/[+ ]/);
+    const linked = new URLSearchParams(next.split('?')[1]);
+    for (const [name, value] of filters) expect([name, linked.get(name)]).toEqual([name, value]);
+  });
+
+  it('legacy links keep every Message Events filter, reason and the extensions, with spaces as %20', () => {
+    const filters: Array<[string, string]> = [
+      ['events', 'delivery,bounce'],
+      ['recipients', 'a+b@x.com'],
+      ['friendly_froms', 'news@shop.io'],
+      ['bounce_classes', '10'],
+      ['subaccounts', '7'],
+      ['transmission_ids', 't1'],
+      ['campaign_ids', 'Summer Sale'],
+      ['template_ids', 'welcome mail'],
+      ['ab_test_ids', 'password reset'],
+      ['message_ids', 'm1'],
+      ['reason', 'MAIL REFUSED'],
+      ['tags', 'a b'],
+      ['meta.plan', 'gold card'],
+    ];
+    const query = filters.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&');
+    const spec = parseLegacyQuery(`${query}&per_page=1&from=2026-11-27T00:00&to=2026-11-27T11:00`, now);
+    const [next] = legacyResponse(spec, [row(1)], 3).links;
+    expect(next?.href).not.toMatch(/[+ ]/);
+    const linked = new URLSearchParams(next?.href.split('?')[1]);
+    for (const [name, value] of filters) expect([name, linked.get(name)]).toEqual([name, value]);
   });
 
   it('has no next link on the last page', () => {
