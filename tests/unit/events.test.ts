@@ -1,6 +1,7 @@
 import { decodeEvent, encodeEvent } from '../../src/core/events/body-codec';
 import { derivedEventId, parseEventTimestamp, rowsOfBatch, unwrap } from '../../src/core/events/rows';
 import { toEventsApiEvent } from '../../src/core/query/events-api';
+import { toLegacyEvent, toLegacySample } from '../../src/core/query/legacy-api';
 import { type Element, fixture, inner } from '../helpers/fixtures';
 
 describe('parseEventTimestamp', () => {
@@ -175,6 +176,47 @@ describe('toEventsApiEvent', () => {
     const copy = structuredClone(event);
     toEventsApiEvent(0, event);
     expect(event).toEqual(copy);
+  });
+});
+
+describe('toLegacyEvent: what real Message Events responses did (support-docs events-api-integration.md)', () => {
+  it('returns arrays in rcpt_meta as maps keyed by index, {"0":"foo","1":"bar"}, as Message Events did (the Events API returns arrays)', () => {
+    const out = toLegacyEvent(0, {
+      type: 'click',
+      rcpt_meta: { example: ['foo', 'bar'], plan: 'gold', nested: { list: [1, ['x']] } },
+    });
+    expect(out.rcpt_meta).toEqual({
+      example: { '0': 'foo', '1': 'bar' },
+      plan: 'gold',
+      nested: { list: { '0': 1, '1': { '0': 'x' } } },
+    });
+    expect(toEventsApiEvent(0, { type: 'click', rcpt_meta: { example: ['foo', 'bar'] } }).rcpt_meta).toEqual({
+      example: ['foo', 'bar'],
+    });
+  });
+
+  it('returns geo_ip latitude, longitude and zip as strings, as the 2017 responses had them ("40.8499", gosparkpost test/json)', () => {
+    const out = toLegacyEvent(0, {
+      type: 'open',
+      geo_ip: { country: 'US', city: 'Bronx', latitude: 40.8499, longitude: -73.8769, zip: 10451 },
+    });
+    expect(out.geo_ip).toEqual({
+      country: 'US',
+      city: 'Bronx',
+      latitude: '40.8499',
+      longitude: '-73.8769',
+      zip: '10451',
+    });
+    const kept = toLegacyEvent(0, { type: 'open', geo_ip: { latitude: '40.8499', longitude: '-73.8769' } });
+    expect(kept.geo_ip).toEqual({ latitude: '40.8499', longitude: '-73.8769' });
+  });
+
+  it('leaves the stored event untouched, and the 2018 documentation samples as SparkPost documented them (numbers)', () => {
+    const event = { type: 'click', rcpt_meta: { a: ['x'] }, geo_ip: { latitude: 39.1749 } };
+    const copy = structuredClone(event);
+    toLegacyEvent(0, event);
+    expect(event).toEqual(copy);
+    expect(toLegacySample(0, event).geo_ip).toEqual({ latitude: 39.1749 });
   });
 });
 

@@ -3,7 +3,7 @@ import { MESSAGE_EVENT_TYPES } from '../events/event-types';
 import { type JsonObject, parseEventTimestamp } from '../events/rows';
 import { EVENTS_API_SAMPLES_PATH, LEGACY_SAMPLES_PATH } from '../paths';
 import { toEventsApiEvent } from '../query/events-api';
-import { toLegacyEvent } from '../query/legacy-api';
+import { toLegacySample } from '../query/legacy-api';
 import { QueryParams } from '../query/params';
 import { EVENT_TYPE_DOCS, type EventTypeDoc, FIELD_DOCS } from './field-catalogue';
 
@@ -35,7 +35,7 @@ function webhookSample(doc: EventTypeDoc): JsonObject {
 
 function represent(event: JsonObject, representation: Representation): JsonObject {
   const ts = parseEventTimestamp(event.timestamp) ?? 0;
-  return representation === 'events-api' ? toEventsApiEvent(ts, event) : toLegacyEvent(ts, event);
+  return representation === 'events-api' ? toEventsApiEvent(ts, event) : toLegacySample(ts, event);
 }
 
 const TIMESTAMP_DESCRIPTION: Record<Representation, string> = {
