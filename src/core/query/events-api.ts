@@ -94,6 +94,7 @@ export function eventsApiResponse(
   spec: EventsApiSpec,
   rows: readonly StoredRow[],
   total: number,
+  path: string = EVENTS_API_PATH,
 ): EventsApiResponse {
   const page = rows.slice(0, spec.perPage);
   const results = page.map((row) => toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {}));
@@ -107,7 +108,7 @@ export function eventsApiResponse(
       ['to', formatQueryTime(spec.to)],
       ...spec.repeat,
     ];
-    links.next = `${EVENTS_API_PATH}?${linkQuery(next)}`;
+    links.next = `${path}?${linkQuery(next)}`;
   }
   return { results, total_count: total, links };
 }

@@ -1,6 +1,8 @@
+import { INGEST_API_PATH } from '../paths';
 import type { EventReader, StoredRow } from '../ports';
 import type { Cursor } from './cursor';
 import { type EventsApiResponse, eventsApiResponse, parseEventsApiQuery } from './events-api';
+import { parseIngestQuery } from './ingest-api';
 import { type LegacyResponse, legacyResponse, parseLegacyQuery } from './legacy-api';
 import {
   buildCountQuery,
@@ -21,7 +23,7 @@ export interface SearchDeps {
  * Filters that pick out a handful of events (a recipient, a message): their results nearly always fit on
  * one page, and then the page's length is the exact total and no count needs to run.
  */
-const LOOKUP_FIELDS = new Set(['recipient', 'message', 'eventId', 'transmission']);
+const LOOKUP_FIELDS = new Set(['recipient', 'message', 'eventId', 'transmission', 'batchId']);
 
 function isLookup(selection: EventsSelection): boolean {
   return selection.filters.some((filter) => filter.kind === 'exact' && LOOKUP_FIELDS.has(filter.field));
@@ -137,6 +139,22 @@ export async function searchMessageEvents(
     first: spec.cursor === undefined,
   });
   return eventsApiResponse(spec, rows, total);
+}
+
+/** `GET /api/v1/events/ingest`: the ingest events, paged as the message search; `subaccount` as above. */
+export async function searchIngestEvents(
+  rawQuery: string,
+  deps: SearchDeps,
+  subaccount?: number,
+): Promise<EventsApiResponse> {
+  const spec = await prepared(scoped(parseIngestQuery(rawQuery, deps.now()), subaccount), deps.reader);
+  const [rows, total] = await pageAndTotal(deps.reader, spec, {
+    limit: spec.perPage + 1,
+    ...(spec.cursor ? { after: spec.cursor } : {}),
+    offset: 0,
+    first: spec.cursor === undefined,
+  });
+  return eventsApiResponse(spec, rows, total, INGEST_API_PATH);
 }
 
 /** `GET /api/v1/message-events`: the legacy API, paged by page number; `subaccount` as above. */
