@@ -116,7 +116,6 @@ describe('Events API: each parameter selects what SparkPost’s definition says'
   const cases: string[] = [
     'event_ids=seed-0001,seed-0005,seed-9999',
     'events=bounce,delay',
-    'events=relay_delivery',
     'recipients=A@MAIL.yahoo.com',
     'recipient_domains=yahoo',
     'recipient_domains=co.uk',

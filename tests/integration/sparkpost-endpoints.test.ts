@@ -53,6 +53,17 @@ const INGEST = [
   },
 ];
 
+/** A type SparkPost might add: stored by the webhook like any other. */
+const NEW_TYPE = {
+  type: 'amp_unsubscribe',
+  event_id: 'n-1',
+  rcpt_to: 'bob@example.com',
+  customer_id: '8675308',
+  timestamp: at(5),
+};
+
+const RELAY = { type: 'relay_delivery', event_id: 'r-1', customer_id: '8675308', timestamp: at(6) };
+
 const DELIVERY = {
   type: 'delivery',
   event_id: 'd-1',
@@ -69,6 +80,8 @@ beforeAll(async () => {
   const batch = [
     ...INGEST.map((event) => ({ msys: { ingest_event: event } })),
     { msys: { message_event: DELIVERY } },
+    { msys: { unsubscribe_event: NEW_TYPE } },
+    { msys: { relay_event: RELAY } },
   ];
   expect((await t.postBatch(JSON.stringify(batch), { batchId: 'ingest-batch' })).status).toBe(200);
   await t.loaded();
@@ -179,4 +192,33 @@ describe('webhook self-documentation through node-sparkpost (webhooks.getDocumen
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     }
   });
+});
+
+describe('event types in the message searches', () => {
+  it.each(['/api/v1/events/message', '/api/v1/message-events'])(
+    '%s takes in events= a type the service has stored, as it returns it by default',
+    async (path) => {
+      const window = path.includes('message-events') ? `from=${DAY}T00:00&to=${DAY}T23:59` : WINDOW;
+      const all = await json(await t.get(`${path}?${window}`));
+      expect(ids(all)).toEqual(['n-1', 'd-1']);
+      const named = await t.get(`${path}?${window}&events=amp_unsubscribe`);
+      expect(named.status).toBe(200);
+      expect(ids(await json(named))).toEqual(['n-1']);
+      expect((await t.get(`${path}?${window}&events=never_seen`)).status).toBe(400);
+    },
+  );
+
+  it.each([
+    ['/api/v1/events/message', 'relay_delivery'],
+    ['/api/v1/events/message', 'success'],
+    ['/api/v1/message-events', 'relay_delivery'],
+    ['/api/v1/message-events', 'error'],
+  ])(
+    '%s refuses events=%s with 400 (not a message event: served where SparkPost serves it)',
+    async (path, type) => {
+      const response = await t.get(`${path}?events=${type}`);
+      expect(response.status).toBe(400);
+      expect((await json(response)).errors[0].description).toContain('/api/v1/events/ingest');
+    },
+  );
 });

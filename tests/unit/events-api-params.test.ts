@@ -18,6 +18,35 @@ describe('parseEventsApiQuery', () => {
     ]);
   });
 
+  it('takes in events= a type the service has stored, as it returns it by default (SparkPost adds event types)', () => {
+    expect(() => parseEventsApiQuery('events=amp_unsubscribe', now)).toThrow('Invalid events parameter');
+    const spec = parseEventsApiQuery('events=delivery,amp_unsubscribe', now, ['amp_unsubscribe']);
+    expect(spec.filters).toEqual([{ kind: 'exact', field: 'type', values: ['delivery', 'amp_unsubscribe'] }]);
+    expect(parseLegacyQuery('events=amp_unsubscribe', now, ['amp_unsubscribe']).filters[0]).toEqual({
+      kind: 'exact',
+      field: 'type',
+      values: ['amp_unsubscribe'],
+    });
+  });
+
+  it.each(['relay_delivery', 'ab_test_completed', 'success', 'error'])(
+    'refuses events=%s with a 400 that says where it is served: relay and A/B-test events are webhook-only at SparkPost, ingest events have GET /api/v1/events/ingest',
+    (type) => {
+      for (const parse of [parseEventsApiQuery, parseLegacyQuery]) {
+        let error: unknown;
+        try {
+          // Even when stored: being stored does not make them message events.
+          parse(`events=${type}`, now, [type]);
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).toBeInstanceOf(AppError);
+        expect((error as AppError).statusCode).toBe(400);
+        expect((error as AppError).description).toContain('/api/v1/events/ingest');
+      }
+    },
+  );
+
   it('reads both documented time formats as UTC', () => {
     const spec = parseEventsApiQuery('from=2026-11-01T08:30&to=2026-11-02T09:15:20Z', now);
     expect(spec.from).toBe(Date.UTC(2026, 10, 1, 8, 30));

@@ -115,7 +115,7 @@ export const INDEX_FIELDS = {
   abTestVersion: { key: 'av', read: text('ab_test_version'), index: 'code', exact: 'integer' },
   // Ingest events' own filters (`GET /api/v1/events/ingest`: batch_ids, error_types, retryable;
   // developers.sparkpost.com `content/api/events.apib`). Indexed from this version on: ingest events
-  // stored before it are found by these filters once replayed.
+  // stored before it are not found by these three filters (a replay skips stored events).
   batchId: { key: 'B', read: text('batch_id'), index: 'hash', exact: 'as-is' },
   errorType: { key: 'et', read: text('error_type'), index: 'code', exact: 'as-is' },
   retryable: { key: 'rt', read: booleanText('retryable'), index: 'code', exact: 'lower' },

@@ -57,13 +57,21 @@ export interface EventsApiSpec extends EventsSelection {
  * Validates Events API parameters (SPEC §3.1) into a spec. Unknown parameters are ignored, as SparkPost
  * does. `now` is injected so that defaults (from = 24 h ago, to = 1 min ago) are testable.
  */
-export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpec {
+export function parseEventsApiQuery(
+  rawQuery: string,
+  now: number,
+  storedTypes: readonly string[] = [],
+): EventsApiSpec {
   const params = new QueryParams(EVENTS_API_PATH, rawQuery);
   const { from, to } = timeWindow(params, now);
   const perPage = parsePerPage(params.get('per_page'));
   const cursor = decodeCursor(params.get('cursor'), { from, to });
   const extensions = extensionFilters(params);
-  const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS), ...extensions.filters];
+  const filters = [
+    eventsFilter(params, storedTypes),
+    ...listFilters(params, LIST_PARAMS),
+    ...extensions.filters,
+  ];
   if (params.list('ab_test_versions').length > 0 && params.list('ab_tests').length === 0) {
     throw new MissingParameterError(
       'Missing ab_tests parameter',

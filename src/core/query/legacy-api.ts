@@ -46,7 +46,11 @@ export interface LegacySpec extends EventsSelection {
 }
 
 /** Validates legacy parameters into a spec; unknown parameters are ignored. */
-export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
+export function parseLegacyQuery(
+  rawQuery: string,
+  now: number,
+  storedTypes: readonly string[] = [],
+): LegacySpec {
   const params = new QueryParams(LEGACY_API_PATH, rawQuery);
   const timezone = params.get('timezone') || 'UTC';
   if (!isTimeZone(timezone)) {
@@ -62,7 +66,7 @@ export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
 
   const extensions = extensionFilters(params);
   const filters: Filter[] = [
-    eventsFilter(params),
+    eventsFilter(params, storedTypes),
     ...listFilters(params, LIST_PARAMS),
     ...extensions.filters,
   ];

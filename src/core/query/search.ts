@@ -1,12 +1,14 @@
-import { INGEST_API_PATH } from '../paths';
+import { EVENTS_API_PATH, INGEST_API_PATH, LEGACY_API_PATH } from '../paths';
 import type { EventReader, StoredRow } from '../ports';
 import type { Cursor } from './cursor';
 import { type EventsApiResponse, eventsApiResponse, parseEventsApiQuery } from './events-api';
 import { parseIngestQuery } from './ingest-api';
 import { type LegacyResponse, legacyResponse, parseLegacyQuery } from './legacy-api';
+import { QueryParams, unfamiliarEventTypes } from './params';
 import {
   buildCountQuery,
   buildPageQuery,
+  buildStoredTypesQuery,
   buildWindowRowsQuery,
   choosePagePlan,
   type EventsSelection,
@@ -122,6 +124,17 @@ async function prepared<S extends EventsSelection>(selection: S, reader: EventRe
 }
 
 /**
+ * Of the types `events=` names that this code does not know, those the store has seen (SparkPost adds
+ * types; the webhook stores them): one dictionary lookup, only when such a type is named.
+ */
+async function storedTypesNamed(rawQuery: string, path: string, reader: EventReader): Promise<string[]> {
+  const unfamiliar = unfamiliarEventTypes(new QueryParams(path, rawQuery));
+  if (unfamiliar.length === 0) return [];
+  const rows = await reader.records(buildStoredTypesQuery(unfamiliar));
+  return rows.map((row) => String(row.value));
+}
+
+/**
  * `GET /api/v1/events/message`: parameters → validated spec → SQL → one page plus the exact total.
  * One row more than the page is read to learn whether a next page exists. `subaccount` limits it to one
  * subaccount's events (0: the primary account's), whatever the parameters ask.
@@ -131,7 +144,11 @@ export async function searchMessageEvents(
   deps: SearchDeps,
   subaccount?: number,
 ): Promise<EventsApiResponse> {
-  const spec = await prepared(scoped(parseEventsApiQuery(rawQuery, deps.now()), subaccount), deps.reader);
+  const stored = await storedTypesNamed(rawQuery, EVENTS_API_PATH, deps.reader);
+  const spec = await prepared(
+    scoped(parseEventsApiQuery(rawQuery, deps.now(), stored), subaccount),
+    deps.reader,
+  );
   const [rows, total] = await pageAndTotal(deps.reader, spec, {
     limit: spec.perPage + 1,
     ...(spec.cursor ? { after: spec.cursor } : {}),
@@ -163,7 +180,11 @@ export async function searchLegacyMessageEvents(
   deps: SearchDeps,
   subaccount?: number,
 ): Promise<LegacyResponse> {
-  const spec = await prepared(scoped(parseLegacyQuery(rawQuery, deps.now()), subaccount), deps.reader);
+  const stored = await storedTypesNamed(rawQuery, LEGACY_API_PATH, deps.reader);
+  const spec = await prepared(
+    scoped(parseLegacyQuery(rawQuery, deps.now(), stored), subaccount),
+    deps.reader,
+  );
   const [rows, total] = await pageAndTotal(deps.reader, spec, {
     limit: spec.perPage + 1,
     offset: (spec.page - 1) * spec.perPage,
