@@ -16,6 +16,8 @@ import {
   eventsApiSamples,
   legacyDocumentation,
   legacySamples,
+  webhookDocumentation,
+  webhookSamples,
 } from './core/docs/self-docs';
 import { type HttpRequest, type HttpResponse, header, jsonResponse, toErrorResponse } from './core/http';
 import { tokenEndpoint } from './core/oauth';
@@ -26,14 +28,22 @@ import {
   EVENTS_API_PATH,
   EVENTS_API_SAMPLES_PATH,
   HEALTH_PATH,
+  INGEST_API_PATH,
   LEGACY_API_PATH,
   LEGACY_DOCUMENTATION_PATH,
   LEGACY_SAMPLES_PATH,
   OAUTH_TOKEN_PATH,
+  WEBHOOK_DOCUMENTATION_PATH,
   WEBHOOK_PATH,
+  WEBHOOK_SAMPLES_PATH,
 } from './core/paths';
 import { listMetadataKeys } from './core/query/metadata-keys';
-import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
+import {
+  type SearchDeps,
+  searchIngestEvents,
+  searchLegacyMessageEvents,
+  searchMessageEvents,
+} from './core/query/search';
 import { receiveWebhook, type WebhookDeps } from './core/webhook';
 import { authenticateWebhook } from './core/webhook-auth';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError, UnavailableError } from './errors';
@@ -180,6 +190,17 @@ export const ROUTES: readonly Route[] = [
     serve: (request) => ok(eventsApiSamples(request.rawQuery)),
   },
   {
+    // events.apib "Search for Ingest Events"; the Events Search grant covers it (support-docs
+    // events-api-integration.md: one "Events Search: Read-Only" grant), scoped like the message search.
+    fn: 'queryEvents',
+    method: 'GET',
+    path: INGEST_API_PATH,
+    access: 'api-key',
+    grant: 'message_events/view',
+    serve: async (request, deps, { principal }) =>
+      ok(await searchIngestEvents(request.rawQuery, deps, eventsSubaccount(request, principal))),
+  },
+  {
     fn: 'queryEvents',
     method: 'GET',
     path: LEGACY_API_PATH,
@@ -202,6 +223,22 @@ export const ROUTES: readonly Route[] = [
     path: LEGACY_SAMPLES_PATH,
     access: 'public',
     serve: (request) => ok(legacySamples(request.rawQuery)),
+  },
+  {
+    // Public at SparkPost: its docs build calls it with a dummy key, java-sparkpost's generator with none
+    // (developers.sparkpost.com gatsby-node.js; GenerateWebhookEventPojos.java).
+    fn: 'queryEvents',
+    method: 'GET',
+    path: WEBHOOK_DOCUMENTATION_PATH,
+    access: 'public',
+    serve: () => ok(webhookDocumentation()),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: WEBHOOK_SAMPLES_PATH,
+    access: 'public',
+    serve: (request) => ok(webhookSamples(request.rawQuery)),
   },
   {
     fn: 'queryEvents',

@@ -13,6 +13,11 @@ export const EVENTS_API_METADATA_KEYS_PATH = `${EVENTS_API_PATH}/metadata-keys`;
 export const LEGACY_API_PATH = '/api/v1/message-events';
 export const LEGACY_DOCUMENTATION_PATH = `${LEGACY_API_PATH}/events/documentation`;
 export const LEGACY_SAMPLES_PATH = `${LEGACY_API_PATH}/events/samples`;
+/** SparkPost's webhook self-documentation (public): every webhook event, by category, and samples. */
+export const WEBHOOK_DOCUMENTATION_PATH = '/api/v1/webhooks/events/documentation';
+export const WEBHOOK_SAMPLES_PATH = '/api/v1/webhooks/events/samples';
+/** SparkPost's Events API search of ingest events (`success`, `error`). */
+export const INGEST_API_PATH = '/api/v1/events/ingest';
 /** Liveness and readiness: is the database ready, is the loader keeping up. */
 export const HEALTH_PATH = '/health';
 /** SparkPost's API keys resource: list and create; `/{id}` to read or revoke one. */

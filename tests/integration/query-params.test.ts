@@ -116,7 +116,6 @@ describe('Events API: each parameter selects what SparkPost’s definition says'
   const cases: string[] = [
     'event_ids=seed-0001,seed-0005,seed-9999',
     'events=bounce,delay',
-    'events=relay_delivery',
     'recipients=A@MAIL.yahoo.com',
     'recipient_domains=yahoo',
     'recipient_domains=co.uk',
@@ -219,7 +218,54 @@ describe('Events API: each parameter selects what SparkPost’s definition says'
     });
     expect(all).toEqual(ids(expected));
   });
+
+  it('writes links.next as SparkPost does (events.apib, 2web2ui fixtures): a space as %20, never +; `:` and `=` as they are', async () => {
+    const body = await json(
+      await t.get(`/api/v1/events/message?${SEED_WINDOW}&subjects=Summer+deals&per_page=2`),
+    );
+    const next = body.links.next as string;
+    expect(next).toContain('&subjects=Summer%20deals');
+    expect(next).not.toContain('+');
+    expect(next).toMatch(/&from=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z&/);
+  });
+
+  it('links.next survives java-sparkpost’s nextMessageEvents (URI.getQuery() decodes, URIBuilder re-encodes): page 2 keeps the filter', async () => {
+    const query = 'subjects=Summer+deals&campaigns=summer sale,friday&per_page=3';
+    const expected = expectedEvents(
+      seeded,
+      { subjects: ['Summer deals'], campaigns: ['summer sale', 'friday'] },
+      EVENTS_API_RULES,
+      { from: SEED_FROM, to: SEED_TO },
+    );
+    expect(expected.length).toBeGreaterThan(6);
+    const all: string[] = [];
+    let next: string | undefined = `/api/v1/events/message?${SEED_WINDOW}&${query}`;
+    while (next) {
+      const body = await json(await t.get(next));
+      expect(body.total_count).toBe(expected.length);
+      all.push(...resultIds(body.results));
+      next = body.links.next === undefined ? undefined : asJavaSparkpostFollows(body.links.next);
+    }
+    expect(all).toEqual(ids(expected));
+  });
 });
+
+/**
+ * What java-sparkpost requests for a `links.next` (ResourceMessageEvents.nextMessageEvents @ ceae2d9):
+ * `new URI(next).getQuery()` decodes every `%XX` but leaves `+` as it is; the query is split on `&` and
+ * the first `=`; httpclient's URIBuilder then form-encodes each value again (a space as `+`, a `+` as
+ * `%2B`).
+ */
+function asJavaSparkpostFollows(next: string): string {
+  const [path, rawQuery = ''] = next.split('?');
+  const decoded = rawQuery.replace(/(%[0-9A-Fa-f]{2})+/g, (run) => decodeURIComponent(run));
+  const reencoded = new URLSearchParams();
+  for (const element of decoded.split('&')) {
+    const at = element.indexOf('=');
+    reencoded.append(element.slice(0, at), element.slice(at + 1));
+  }
+  return `${path}?${reencoded.toString()}`;
+}
 
 describe('legacy Message Events API: the old parameter names', () => {
   const cases: string[] = [

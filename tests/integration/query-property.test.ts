@@ -104,6 +104,8 @@ function invalid(params: Record<string, string[]>): boolean {
   const integers = ['bounce_classes', 'subaccounts', 'ab_test_versions'];
   if (integers.some((name) => (params[name] ?? []).some((value) => !isInteger(value)))) return true;
   if (params['meta.'] !== undefined) return true;
+  // Relay (and A/B-test, ingest) events are not served by the message searches, as at SparkPost.
+  if ((params.events ?? []).includes('relay_delivery')) return true;
   return params.ab_test_versions !== undefined && params.ab_tests === undefined;
 }
 

@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor } from '../../src/core/query/cursor';
 import { eventsApiResponse, parseEventsApiQuery } from '../../src/core/query/events-api';
-import { parseLegacyQuery } from '../../src/core/query/legacy-api';
+import { legacyResponse, parseLegacyQuery } from '../../src/core/query/legacy-api';
+import { linkQuery } from '../../src/core/query/links';
 import { AppError } from '../../src/errors';
 
 const now = Date.UTC(2026, 10, 27, 12, 0, 30);
@@ -16,6 +17,35 @@ describe('parseEventsApiQuery', () => {
       { kind: 'not-type', values: expect.arrayContaining(['relay_injection', 'success', 'error']) },
     ]);
   });
+
+  it('takes in events= a type the service has stored, as it returns it by default (SparkPost adds event types)', () => {
+    expect(() => parseEventsApiQuery('events=amp_unsubscribe', now)).toThrow('Invalid events parameter');
+    const spec = parseEventsApiQuery('events=delivery,amp_unsubscribe', now, ['amp_unsubscribe']);
+    expect(spec.filters).toEqual([{ kind: 'exact', field: 'type', values: ['delivery', 'amp_unsubscribe'] }]);
+    expect(parseLegacyQuery('events=amp_unsubscribe', now, ['amp_unsubscribe']).filters[0]).toEqual({
+      kind: 'exact',
+      field: 'type',
+      values: ['amp_unsubscribe'],
+    });
+  });
+
+  it.each(['relay_delivery', 'ab_test_completed', 'success', 'error'])(
+    'refuses events=%s with a 400 that says where it is served: relay and A/B-test events are webhook-only at SparkPost, ingest events have GET /api/v1/events/ingest',
+    (type) => {
+      for (const parse of [parseEventsApiQuery, parseLegacyQuery]) {
+        let error: unknown;
+        try {
+          // Even when stored: being stored does not make them message events.
+          parse(`events=${type}`, now, [type]);
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).toBeInstanceOf(AppError);
+        expect((error as AppError).statusCode).toBe(400);
+        expect((error as AppError).description).toContain('/api/v1/events/ingest');
+      }
+    },
+  );
 
   it('reads both documented time formats as UTC', () => {
     const spec = parseEventsApiQuery('from=2026-11-01T08:30&to=2026-11-02T09:15:20Z', now);
@@ -155,6 +185,7 @@ describe('eventsApiResponse', () => {
       type: 'delivery',
       event_id: 'e1',
       customer_id: 7,
+      subaccount_id: 0,
       timestamp: '2026-11-27T10:00:59.000Z',
     });
     expect(page.total_count).toBe(10);
@@ -168,6 +199,90 @@ describe('eventsApiResponse', () => {
       events: 'delivery',
       recipients: 'a@x.com',
     });
+  });
+
+  it('encodes link values as SparkPost’s links show them: %20 for a space, `:` `=` `,` `@` `/` kept, every other reserved character escaped', () => {
+    expect(
+      linkQuery([
+        ['subjects', 'Summer deals'],
+        ['recipients', 'a+b@x.com,c@y.com'],
+        ['cursor', 'WzE3/MjA+MCJd=='],
+        ['reasons', '100% & #1?'],
+        ['meta.k y', 'é'],
+      ]),
+    ).toBe(
+      'subjects=Summer%20deals&recipients=a%2Bb@x.com,c@y.com&cursor=WzE3/MjA%2BMCJd==' +
+        '&reasons=100%25%20%26%20%231%3F&meta.k%20y=%C3%A9',
+    );
+  });
+
+  it('legacy page links use the same encoding: a space as %20 (form decoders and Go’s url.ParseQuery read both)', () => {
+    const spec = parseLegacyQuery(
+      'from=2026-11-27T00:00&to=2026-11-27T11:00&per_page=1&campaign_ids=Summer Sale&timezone=America/New_York',
+      now,
+    );
+    const [next] = legacyResponse(spec, [row(1)], 3).links;
+    expect(next?.href).toBe(
+      '/api/v1/message-events?page=2&per_page=1&from=2026-11-27T00:00&to=2026-11-27T11:00&timezone=America/New_York&campaign_ids=Summer%20Sale',
+    );
+  });
+
+  it('links.next keeps every Events API filter of events.apib, and the extensions, with spaces as %20 (java-sparkpost re-encodes the link)', () => {
+    const filters: Array<[string, string]> = [
+      ['events', 'delivery;bounce'],
+      ['event_ids', 'e 1'],
+      ['recipients', 'a+b@x.com'],
+      ['recipient_domains', 'x.com'],
+      ['from_addresses', 'news@shop.io'],
+      ['sending_domains', 'shop.io'],
+      ['subjects', 'Summer deals'],
+      ['bounce_classes', '10;20'],
+      ['reasons', '5.4.7 Example'],
+      ['campaigns', 'summer sale'],
+      ['templates', 'welcome mail'],
+      ['sending_ips', '10.0.0.1'],
+      ['ip_pools', 'default pool'],
+      ['subaccounts', '0;7'],
+      ['messages', 'm1'],
+      ['transmissions', 't1'],
+      ['mailbox_providers', 'Verizon Media Group'],
+      ['mailbox_provider_regions', 'Europe - UK'],
+      ['ab_tests', 'password reset'],
+      ['ab_test_versions', '1'],
+      ['tags', 'a b'],
+      ['meta.plan', 'gold card'],
+      ['delimiter', ';'],
+    ];
+    const query = filters.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&');
+    const spec = parseEventsApiQuery(`${query}&per_page=1`, now);
+    const next = eventsApiResponse(spec, [row(1), row(2)], 2).links.next as string;
+    expect(next).not.toMatch(/[+ ]/);
+    const linked = new URLSearchParams(next.split('?')[1]);
+    for (const [name, value] of filters) expect([name, linked.get(name)]).toEqual([name, value]);
+  });
+
+  it('legacy links keep every Message Events filter, reason and the extensions, with spaces as %20', () => {
+    const filters: Array<[string, string]> = [
+      ['events', 'delivery,bounce'],
+      ['recipients', 'a+b@x.com'],
+      ['friendly_froms', 'news@shop.io'],
+      ['bounce_classes', '10'],
+      ['subaccounts', '7'],
+      ['transmission_ids', 't1'],
+      ['campaign_ids', 'Summer Sale'],
+      ['template_ids', 'welcome mail'],
+      ['ab_test_ids', 'password reset'],
+      ['message_ids', 'm1'],
+      ['reason', 'MAIL REFUSED'],
+      ['tags', 'a b'],
+      ['meta.plan', 'gold card'],
+    ];
+    const query = filters.map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('&');
+    const spec = parseLegacyQuery(`${query}&per_page=1&from=2026-11-27T00:00&to=2026-11-27T11:00`, now);
+    const [next] = legacyResponse(spec, [row(1)], 3).links;
+    expect(next?.href).not.toMatch(/[+ ]/);
+    const linked = new URLSearchParams(next?.href.split('?')[1]);
+    for (const [name, value] of filters) expect([name, linked.get(name)]).toEqual([name, value]);
   });
 
   it('has no next link on the last page', () => {

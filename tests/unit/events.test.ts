@@ -1,6 +1,7 @@
 import { decodeEvent, encodeEvent } from '../../src/core/events/body-codec';
 import { derivedEventId, parseEventTimestamp, rowsOfBatch, unwrap } from '../../src/core/events/rows';
 import { toEventsApiEvent } from '../../src/core/query/events-api';
+import { toLegacyEvent, toLegacySample } from '../../src/core/query/legacy-api';
 import { type Element, fixture, inner } from '../helpers/fixtures';
 
 describe('parseEventTimestamp', () => {
@@ -128,6 +129,94 @@ describe('toEventsApiEvent', () => {
       geo_ip: { country: 'US', latitude: 37.4192, longitude: -122.0574, zip: 94043 },
       msg_size: '2903',
     });
+  });
+
+  it('adds recipient_domain and sending_domain, derived from rcpt_to and friendly_from, to an email event the webhook sent without them (SparkPost’s Events API documentation lists both on every email type)', () => {
+    const out = toEventsApiEvent(0, {
+      type: 'bounce',
+      rcpt_to: 'alice@mail.example.org',
+      friendly_from: 'news@Info.Shop.io',
+      subaccount_id: '7',
+    });
+    expect(out).toMatchObject({ recipient_domain: 'mail.example.org', sending_domain: 'Info.Shop.io' });
+  });
+
+  it('keeps recipient_domain and sending_domain as the webhook sent them', () => {
+    const out = toEventsApiEvent(0, {
+      type: 'delivery',
+      rcpt_to: 'alice@mail.example.org',
+      recipient_domain: 'example.org',
+      friendly_from: 'news@info.shop.io',
+      sending_domain: 'shop.io',
+    });
+    expect(out).toMatchObject({ recipient_domain: 'example.org', sending_domain: 'shop.io' });
+  });
+
+  it('derives no domain for sms_status (not an email event) nor from an address without one', () => {
+    const sms = toEventsApiEvent(0, { type: 'sms_status', rcpt_to: 'x@y.z', friendly_from: 'a@b.c' });
+    expect(sms).not.toHaveProperty('recipient_domain');
+    expect(sms).not.toHaveProperty('sending_domain');
+    const bare = toEventsApiEvent(0, { type: 'delivery', rcpt_to: 'nobody', friendly_from: 'sender@' });
+    expect(bare).not.toHaveProperty('recipient_domain');
+    expect(bare).not.toHaveProperty('sending_domain');
+  });
+
+  it('gives a primary-account event subaccount_id 0, an integer, as SparkPost’s 2022 Events API response shows (python-sparkpost PR 3104a17)', () => {
+    expect(toEventsApiEvent(0, { type: 'open' }).subaccount_id).toBe(0);
+    expect(toEventsApiEvent(0, { type: 'amp_unsubscribe' }).subaccount_id).toBe(0);
+    expect(toEventsApiEvent(0, { type: 'open', subaccount_id: '101' }).subaccount_id).toBe(101);
+  });
+
+  it('gives ingest events no subaccount_id when they have none, as SparkPost’s ingest search results show (2web2ui ingest fixture)', () => {
+    expect(toEventsApiEvent(0, { type: 'success', batch_id: 'b' })).not.toHaveProperty('subaccount_id');
+  });
+
+  it('leaves the stored event untouched (bodies stay what SparkPost sent)', () => {
+    const event = { type: 'bounce', rcpt_to: 'a@b.c', friendly_from: 'x@y.z' };
+    const copy = structuredClone(event);
+    toEventsApiEvent(0, event);
+    expect(event).toEqual(copy);
+  });
+});
+
+describe('toLegacyEvent: what real Message Events responses did (support-docs events-api-integration.md)', () => {
+  it('returns arrays in rcpt_meta as maps keyed by index, {"0":"foo","1":"bar"}, as Message Events did (the Events API returns arrays)', () => {
+    const out = toLegacyEvent(0, {
+      type: 'click',
+      rcpt_meta: { example: ['foo', 'bar'], plan: 'gold', nested: { list: [1, ['x']] } },
+    });
+    expect(out.rcpt_meta).toEqual({
+      example: { '0': 'foo', '1': 'bar' },
+      plan: 'gold',
+      nested: { list: { '0': 1, '1': { '0': 'x' } } },
+    });
+    expect(toEventsApiEvent(0, { type: 'click', rcpt_meta: { example: ['foo', 'bar'] } }).rcpt_meta).toEqual({
+      example: ['foo', 'bar'],
+    });
+  });
+
+  it('returns geo_ip latitude, longitude and zip as strings, as the 2017 responses had them ("40.8499", gosparkpost test/json)', () => {
+    const out = toLegacyEvent(0, {
+      type: 'open',
+      geo_ip: { country: 'US', city: 'Bronx', latitude: 40.8499, longitude: -73.8769, zip: 10451 },
+    });
+    expect(out.geo_ip).toEqual({
+      country: 'US',
+      city: 'Bronx',
+      latitude: '40.8499',
+      longitude: '-73.8769',
+      zip: '10451',
+    });
+    const kept = toLegacyEvent(0, { type: 'open', geo_ip: { latitude: '40.8499', longitude: '-73.8769' } });
+    expect(kept.geo_ip).toEqual({ latitude: '40.8499', longitude: '-73.8769' });
+  });
+
+  it('leaves the stored event untouched, and the 2018 documentation samples as SparkPost documented them (numbers)', () => {
+    const event = { type: 'click', rcpt_meta: { a: ['x'] }, geo_ip: { latitude: 39.1749 } };
+    const copy = structuredClone(event);
+    toLegacyEvent(0, event);
+    expect(event).toEqual(copy);
+    expect(toLegacySample(0, event).geo_ip).toEqual({ latitude: 39.1749 });
   });
 });
 

@@ -273,6 +273,62 @@ export interface EventTypeDoc {
   readonly fields: readonly string[];
 }
 
+/** A webhook category (the `msys` key) as the webhook documentation endpoint describes it. */
+export interface CategoryDoc {
+  readonly category: string;
+  readonly displayName: string;
+  readonly description: string;
+}
+
+/**
+ * The webhook categories in SparkPost's order: the first five with SparkPost's own names and
+ * descriptions (`GET /api/v1/webhooks/events/documentation`, c. 2016: tests/fixtures/
+ * webhook-event-documentation-2016.json); the A/B-test and ingest categories, which the live
+ * documentation has (java-sparkpost's event classes, regenerated from it in 2020) but no source shows
+ * the wording of, in the project's words.
+ */
+export const CATEGORY_DOCS: readonly CategoryDoc[] = [
+  {
+    category: 'message_event',
+    displayName: 'Message Events',
+    description:
+      'Message events describe the life cycle of a message including injection, delivery, and disposition.',
+  },
+  {
+    category: 'track_event',
+    displayName: 'Engagement Events',
+    description:
+      'Engagement events describe the behavior of a recipient with respect to the message sent.',
+  },
+  {
+    category: 'gen_event',
+    displayName: 'Generation Events',
+    description: 'Generation events provide insight into message generation failures or rejections.',
+  },
+  {
+    category: 'unsubscribe_event',
+    displayName: 'Unsubscribe Events',
+    description:
+      'Unsubscribe events provide insight into the action the user performed to become unsubscribed.',
+  },
+  {
+    category: 'relay_event',
+    displayName: 'Relay Events',
+    description:
+      'Relay events describe the life cycle of an inbound message including injection, delivery, and disposition.',
+  },
+  {
+    category: 'ab_test_event',
+    displayName: 'A/B Test Events',
+    description: 'A/B test events report the outcome of an A/B test: its completion or cancellation.',
+  },
+  {
+    category: 'ingest_event',
+    displayName: 'Ingest Events',
+    description: 'Ingest events report how an Ingest API batch was processed.',
+  },
+];
+
 /** Field names written as words (one line per several), in SparkPost's order. */
 function names(words: string): readonly string[] {
   return words.trim().split(/\s+/);

@@ -1,10 +1,13 @@
 import { MissingParameterError } from '../../errors';
+import { recipientDomainOf, sendingDomainOf } from '../events/codes';
+import { INGEST_EVENT_TYPES, OTHER_EVENT_TYPES } from '../events/event-types';
 import { isObject, type JsonObject, parseEventTimestamp, unwrap } from '../events/rows';
 import { EVENTS_API_PATH } from '../paths';
 import type { StoredRow } from '../ports';
 import { isoMillis } from '../time';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { formatSecondsZ } from './dates';
+import { linkQuery } from './links';
 import {
   eventsFilter,
   extensionFilters,
@@ -54,13 +57,21 @@ export interface EventsApiSpec extends EventsSelection {
  * Validates Events API parameters (SPEC §3.1) into a spec. Unknown parameters are ignored, as SparkPost
  * does. `now` is injected so that defaults (from = 24 h ago, to = 1 min ago) are testable.
  */
-export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpec {
+export function parseEventsApiQuery(
+  rawQuery: string,
+  now: number,
+  storedTypes: readonly string[] = [],
+): EventsApiSpec {
   const params = new QueryParams(EVENTS_API_PATH, rawQuery);
   const { from, to } = timeWindow(params, now);
   const perPage = parsePerPage(params.get('per_page'));
   const cursor = decodeCursor(params.get('cursor'), { from, to });
   const extensions = extensionFilters(params);
-  const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS), ...extensions.filters];
+  const filters = [
+    eventsFilter(params, storedTypes),
+    ...listFilters(params, LIST_PARAMS),
+    ...extensions.filters,
+  ];
   if (params.list('ab_test_versions').length > 0 && params.list('ab_tests').length === 0) {
     throw new MissingParameterError(
       'Missing ab_tests parameter',
@@ -91,19 +102,21 @@ export function eventsApiResponse(
   spec: EventsApiSpec,
   rows: readonly StoredRow[],
   total: number,
+  path: string = EVENTS_API_PATH,
 ): EventsApiResponse {
   const page = rows.slice(0, spec.perPage);
   const results = page.map((row) => toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {}));
   const links: { next?: string } = {};
   const last = page[page.length - 1];
   if (rows.length > spec.perPage && last) {
-    const next = new URLSearchParams();
-    next.set('cursor', encodeCursor({ ts: last.ts, eventId: last.eventId, type: last.type }));
-    next.set('per_page', String(spec.perPage));
-    next.set('from', formatQueryTime(spec.from));
-    next.set('to', formatQueryTime(spec.to));
-    for (const [name, raw] of spec.repeat) next.append(name, raw);
-    links.next = `${EVENTS_API_PATH}?${next.toString()}`;
+    const next: Array<readonly [string, string]> = [
+      ['cursor', encodeCursor({ ts: last.ts, eventId: last.eventId, type: last.type })],
+      ['per_page', String(spec.perPage)],
+      ['from', formatQueryTime(spec.from)],
+      ['to', formatQueryTime(spec.to)],
+      ...spec.repeat,
+    ];
+    links.next = `${path}?${linkQuery(next)}`;
   }
   return { results, total_count: total, links };
 }
@@ -116,14 +129,43 @@ function formatQueryTime(ms: number): string {
 const INTEGER_FIELDS = ['customer_id', 'subaccount_id'] as const;
 const GEO_NUMBERS = ['latitude', 'longitude', 'zip'] as const;
 
+/** Types that are no email: SMS, and the relay, A/B-test and ingest events (no recipient, no sender). */
+const NOT_EMAIL: ReadonlySet<string> = new Set(['sms_status', ...OTHER_EVENT_TYPES]);
+
+const absent = (value: unknown) => value === undefined || value === null;
+
 /**
  * The Events API representation (SPEC §3.4): flat, `timestamp` and `injection_time` as ISO UTC with
- * milliseconds, `customer_id`/`subaccount_id` as integers, `geo_ip` coordinates as numbers, no `tdate`.
- * Everything else exactly as received.
+ * milliseconds, `customer_id`/`subaccount_id` as integers, `geo_ip` coordinates as numbers, no `tdate`;
+ * and the fields SparkPost's Events API adds to what the webhook carried:
+ *
+ * - `recipient_domain` and `sending_domain` on every email event (SparkPost's Events API documentation
+ *   lists both for every type but sms_status: 2web2ui `cypress/fixtures/events/message/documentation/
+ *   200.get.json`; its results carry them: `…/events/message/200.get.json`, events.apib), derived as the
+ *   filters derive them (codes.ts) when the webhook did not send them (webhooks carry no sending_domain,
+ *   and older ones no recipient_domain: java-sparkpost's event classes, regenerated 2020-10);
+ * - `subaccount_id: 0` on a primary-account event (python-sparkpost PR commit 3104a17, a 2022 response:
+ *   `"subaccount_id":0`), except on ingest events, whose results show none (2web2ui
+ *   `cypress/fixtures/events/ingest/200.get.json`).
+ *
+ * Everything else exactly as received. Shaping happens here, on the way out, never in storage: stored
+ * bodies stay what SparkPost sent.
  */
 export function toEventsApiEvent(ts: number, event: JsonObject): JsonObject {
   const out: JsonObject = { ...event, timestamp: isoMillis(ts) };
   delete out.tdate;
+  const type = typeof event.type === 'string' ? event.type : '';
+  if (!NOT_EMAIL.has(type)) {
+    if (absent(event.recipient_domain)) {
+      const domain = recipientDomainOf(event);
+      if (domain !== undefined) out.recipient_domain = domain;
+    }
+    if (absent(event.sending_domain)) {
+      const domain = sendingDomainOf(event);
+      if (domain !== undefined) out.sending_domain = domain;
+    }
+  }
+  if (absent(event.subaccount_id) && !INGEST_EVENT_TYPES.includes(type)) out.subaccount_id = 0;
   const injected = parseEventTimestamp(event.injection_time);
   if (injected !== undefined) out.injection_time = isoMillis(injected);
   for (const field of INTEGER_FIELDS) {

@@ -1,10 +1,11 @@
 import { ValidationError } from '../../errors';
-import { type JsonObject, unwrap } from '../events/rows';
+import { isObject, type JsonObject, unwrap } from '../events/rows';
 import { LEGACY_API_PATH } from '../paths';
 import type { StoredRow } from '../ports';
 import { isoMillis, MINUTE_MS } from '../time';
 import { isTimeZone, offsetMs } from './dates';
 import type { Filter } from './filters';
+import { linkQuery } from './links';
 import {
   eventsFilter,
   extensionFilters,
@@ -45,7 +46,11 @@ export interface LegacySpec extends EventsSelection {
 }
 
 /** Validates legacy parameters into a spec; unknown parameters are ignored. */
-export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
+export function parseLegacyQuery(
+  rawQuery: string,
+  now: number,
+  storedTypes: readonly string[] = [],
+): LegacySpec {
   const params = new QueryParams(LEGACY_API_PATH, rawQuery);
   const timezone = params.get('timezone') || 'UTC';
   if (!isTimeZone(timezone)) {
@@ -61,7 +66,7 @@ export function parseLegacyQuery(rawQuery: string, now: number): LegacySpec {
 
   const extensions = extensionFilters(params);
   const filters: Filter[] = [
-    eventsFilter(params),
+    eventsFilter(params, storedTypes),
     ...listFilters(params, LIST_PARAMS),
     ...extensions.filters,
   ];
@@ -115,14 +120,15 @@ export interface LegacyResponse {
 export function legacyResponse(spec: LegacySpec, rows: readonly StoredRow[], total: number): LegacyResponse {
   const lastPage = Math.max(1, Math.ceil(total / spec.perPage));
   const href = (page: number) => {
-    const query = new URLSearchParams();
-    query.set('page', String(page));
-    query.set('per_page', String(spec.perPage));
-    query.set('from', wallTime(spec.from, spec.timezone));
-    query.set('to', wallTime(spec.to, spec.timezone));
-    query.set('timezone', spec.timezone);
-    for (const [name, raw] of spec.repeat) query.append(name, raw);
-    return `${LEGACY_API_PATH}?${query.toString().replace(/%3A/g, ':')}`;
+    const query: Array<readonly [string, string]> = [
+      ['page', String(page)],
+      ['per_page', String(spec.perPage)],
+      ['from', wallTime(spec.from, spec.timezone)],
+      ['to', wallTime(spec.to, spec.timezone)],
+      ['timezone', spec.timezone],
+      ...spec.repeat,
+    ];
+    return `${LEGACY_API_PATH}?${linkQuery(query)}`;
   };
   const links: LegacyLink[] = [];
   if (spec.page > 1) {
@@ -161,10 +167,12 @@ const STRING_FIELDS = [
 ] as const;
 
 /**
- * The legacy representation: flat, `timestamp` as `YYYY-MM-DDTHH:MM:SS.sss+00:00`, `tdate` as ISO UTC
- * (as real 2017 responses carried), numeric fields as strings, everything else exactly as received.
+ * The legacy representation as SparkPost's 2018 documentation and samples endpoints show it: flat,
+ * `timestamp` as `YYYY-MM-DDTHH:MM:SS.sss+00:00`, `tdate` as ISO UTC (as real 2017 responses carried),
+ * numeric fields as strings, everything else exactly as received (developers.sparkpost.com @25505c23
+ * `documentation.json`/`samples.json`: geo_ip coordinates as numbers there).
  */
-export function toLegacyEvent(ts: number, event: JsonObject): JsonObject {
+export function toLegacySample(ts: number, event: JsonObject): JsonObject {
   const iso = isoMillis(ts);
   const out: JsonObject = { ...event, timestamp: `${iso.slice(0, -1)}+00:00`, tdate: iso };
   for (const field of STRING_FIELDS) {
@@ -172,4 +180,44 @@ export function toLegacyEvent(ts: number, event: JsonObject): JsonObject {
     if (typeof value === 'number') out[field] = String(value);
   }
   return out;
+}
+
+/** geo_ip's numbers that real Message Events responses carried as strings. */
+const GEO_STRINGS = ['latitude', 'longitude', 'zip'] as const;
+
+/**
+ * A legacy search result: the sample representation, plus what real Message Events responses did that
+ * the Events API no longer does (SparkPost support-docs `tech-resources/events-api-integration.md`,
+ * "Changes to Response Data"):
+ *
+ * - arrays in `rcpt_meta` as maps, "with the array index as the key, and the value of the array at that
+ *   index as the value of the key": `{"example": ["foo", "bar"]}` → `{"example": {"0": "foo", "1":
+ *   "bar"}}`. The example shows one level; arrays at any depth inside `rcpt_meta` are mapped alike;
+ * - `geo_ip` `latitude`, `longitude` and `zip` as strings ("now floating point numbers, instead of
+ *   strings"; gosparkpost `test/json/message-events_search_200.json`, a 2017 response:
+ *   `"latitude": "40.8499"`).
+ */
+export function toLegacyEvent(ts: number, event: JsonObject): JsonObject {
+  const out = toLegacySample(ts, event);
+  if (event.rcpt_meta !== undefined) out.rcpt_meta = indexKeyed(event.rcpt_meta);
+  if (isObject(event.geo_ip)) {
+    const geo: JsonObject = { ...event.geo_ip };
+    for (const field of GEO_STRINGS) {
+      const value = geo[field];
+      if (typeof value === 'number') geo[field] = String(value);
+    }
+    out.geo_ip = geo;
+  }
+  return out;
+}
+
+/** Every array within the value as an object keyed "0", "1", …, at every depth. */
+function indexKeyed(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return Object.fromEntries(value.map((item, i) => [String(i), indexKeyed(item)]));
+  }
+  if (isObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, indexKeyed(item)]));
+  }
+  return value;
 }

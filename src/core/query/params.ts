@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors';
-import { KNOWN_EVENT_TYPES, OTHER_EVENT_TYPES } from '../events/event-types';
+import { KNOWN_EVENT_TYPES, MESSAGE_EVENT_TYPES, OTHER_EVENT_TYPES } from '../events/event-types';
+import { INGEST_API_PATH } from '../paths';
 import { DAY_MS, MINUTE_MS } from '../time';
 import { parseQueryTime } from './dates';
 import { type Filter, type FilterField, splitList } from './filters';
@@ -116,20 +117,43 @@ export function parsePerPage(raw: string | undefined): number {
 }
 
 /**
- * The `events` filter. Without it, every message event type: relay, A/B-test and ingest events are
- * stored but, as in SparkPost's message search, returned only when asked for by name.
+ * The `events` filter of the message searches. Without it, every type but the relay, A/B-test and
+ * ingest ones: SparkPost's 18 message types, and any type SparkPost adds later, as they arrive. Named, a
+ * type is taken when it is one of the 18 or one the service has stored (`storedTypes`: those of the
+ * named types the store has seen), so that a type SparkPost adds is found by name as it is by default.
+ * Relay, A/B-test and ingest types are a 400 that says where they are served (event-types.ts), and so
+ * is any other type.
  */
-export function eventsFilter(params: QueryParams): Filter {
+export function eventsFilter(params: QueryParams, storedTypes: readonly string[] = []): Filter {
   const types = params.list('events');
   if (types.length === 0) return { kind: 'not-type', values: OTHER_EVENT_TYPES };
-  const unknown = types.filter((type) => !KNOWN_EVENT_TYPES.includes(type));
+  const elsewhere = types.filter((type) => (OTHER_EVENT_TYPES as readonly string[]).includes(type));
+  if (elsewhere.length > 0) {
+    throw new ValidationError(
+      'Invalid events parameter',
+      `Not message events: ${elsewhere.join(', ')}. Ingest events (success, error) are searched with ` +
+        `GET ${INGEST_API_PATH}; relay and A/B-test events come by webhook only, as at SparkPost`,
+    );
+  }
+  const unknown = types.filter(
+    (type) => !(MESSAGE_EVENT_TYPES as readonly string[]).includes(type) && !storedTypes.includes(type),
+  );
   if (unknown.length > 0) {
     throw new ValidationError(
       'Invalid events parameter',
-      `Unknown event type(s): ${unknown.join(', ')}. Valid types: ${KNOWN_EVENT_TYPES.join(', ')}`,
+      `Unknown event type(s): ${unknown.join(', ')}. Valid types: ${MESSAGE_EVENT_TYPES.join(', ')}, ` +
+        'and any other message event type this service has stored',
     );
   }
   return { kind: 'exact', field: 'type', values: types };
+}
+
+/**
+ * The types named in `events=` that are none of the known ones (event-types.ts): only those can be
+ * types the store has seen and this code does not know, so only those need asking the store about.
+ */
+export function unfamiliarEventTypes(params: QueryParams): string[] {
+  return params.list('events').filter((type) => !KNOWN_EVENT_TYPES.includes(type));
 }
 
 /** Filters for every list parameter present, in table order; integers checked. */

@@ -1,10 +1,14 @@
+import { EVENTS_API_PATH, INGEST_API_PATH, LEGACY_API_PATH } from '../paths';
 import type { EventReader, StoredRow } from '../ports';
 import type { Cursor } from './cursor';
 import { type EventsApiResponse, eventsApiResponse, parseEventsApiQuery } from './events-api';
+import { parseIngestQuery } from './ingest-api';
 import { type LegacyResponse, legacyResponse, parseLegacyQuery } from './legacy-api';
+import { QueryParams, unfamiliarEventTypes } from './params';
 import {
   buildCountQuery,
   buildPageQuery,
+  buildStoredTypesQuery,
   buildWindowRowsQuery,
   choosePagePlan,
   type EventsSelection,
@@ -21,7 +25,7 @@ export interface SearchDeps {
  * Filters that pick out a handful of events (a recipient, a message): their results nearly always fit on
  * one page, and then the page's length is the exact total and no count needs to run.
  */
-const LOOKUP_FIELDS = new Set(['recipient', 'message', 'eventId', 'transmission']);
+const LOOKUP_FIELDS = new Set(['recipient', 'message', 'eventId', 'transmission', 'batchId']);
 
 function isLookup(selection: EventsSelection): boolean {
   return selection.filters.some((filter) => filter.kind === 'exact' && LOOKUP_FIELDS.has(filter.field));
@@ -120,6 +124,17 @@ async function prepared<S extends EventsSelection>(selection: S, reader: EventRe
 }
 
 /**
+ * Of the types `events=` names that this code does not know, those the store has seen (SparkPost adds
+ * types; the webhook stores them): one dictionary lookup, only when such a type is named.
+ */
+async function storedTypesNamed(rawQuery: string, path: string, reader: EventReader): Promise<string[]> {
+  const unfamiliar = unfamiliarEventTypes(new QueryParams(path, rawQuery));
+  if (unfamiliar.length === 0) return [];
+  const rows = await reader.records(buildStoredTypesQuery(unfamiliar));
+  return rows.map((row) => String(row.value));
+}
+
+/**
  * `GET /api/v1/events/message`: parameters → validated spec → SQL → one page plus the exact total.
  * One row more than the page is read to learn whether a next page exists. `subaccount` limits it to one
  * subaccount's events (0: the primary account's), whatever the parameters ask.
@@ -129,7 +144,11 @@ export async function searchMessageEvents(
   deps: SearchDeps,
   subaccount?: number,
 ): Promise<EventsApiResponse> {
-  const spec = await prepared(scoped(parseEventsApiQuery(rawQuery, deps.now()), subaccount), deps.reader);
+  const stored = await storedTypesNamed(rawQuery, EVENTS_API_PATH, deps.reader);
+  const spec = await prepared(
+    scoped(parseEventsApiQuery(rawQuery, deps.now(), stored), subaccount),
+    deps.reader,
+  );
   const [rows, total] = await pageAndTotal(deps.reader, spec, {
     limit: spec.perPage + 1,
     ...(spec.cursor ? { after: spec.cursor } : {}),
@@ -139,13 +158,33 @@ export async function searchMessageEvents(
   return eventsApiResponse(spec, rows, total);
 }
 
+/** `GET /api/v1/events/ingest`: the ingest events, paged as the message search; `subaccount` as above. */
+export async function searchIngestEvents(
+  rawQuery: string,
+  deps: SearchDeps,
+  subaccount?: number,
+): Promise<EventsApiResponse> {
+  const spec = await prepared(scoped(parseIngestQuery(rawQuery, deps.now()), subaccount), deps.reader);
+  const [rows, total] = await pageAndTotal(deps.reader, spec, {
+    limit: spec.perPage + 1,
+    ...(spec.cursor ? { after: spec.cursor } : {}),
+    offset: 0,
+    first: spec.cursor === undefined,
+  });
+  return eventsApiResponse(spec, rows, total, INGEST_API_PATH);
+}
+
 /** `GET /api/v1/message-events`: the legacy API, paged by page number; `subaccount` as above. */
 export async function searchLegacyMessageEvents(
   rawQuery: string,
   deps: SearchDeps,
   subaccount?: number,
 ): Promise<LegacyResponse> {
-  const spec = await prepared(scoped(parseLegacyQuery(rawQuery, deps.now()), subaccount), deps.reader);
+  const stored = await storedTypesNamed(rawQuery, LEGACY_API_PATH, deps.reader);
+  const spec = await prepared(
+    scoped(parseLegacyQuery(rawQuery, deps.now(), stored), subaccount),
+    deps.reader,
+  );
   const [rows, total] = await pageAndTotal(deps.reader, spec, {
     limit: spec.perPage + 1,
     offset: (spec.page - 1) * spec.perPage,

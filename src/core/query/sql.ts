@@ -1,5 +1,12 @@
 import squelModule from 'squel';
-import { INDEX_FIELDS, PRIMARY_SUBACCOUNT, SUBJECT_FIELD, SUBJECT_KEYWORD_FIELD } from '../events/codes';
+import {
+  boundedValue,
+  cleanValue,
+  INDEX_FIELDS,
+  PRIMARY_SUBACCOUNT,
+  SUBJECT_FIELD,
+  SUBJECT_KEYWORD_FIELD,
+} from '../events/codes';
 import type { Cursor } from './cursor';
 import {
   type ExactLookup,
@@ -289,6 +296,21 @@ export function buildWindowRowsQuery(selection: Pick<EventsSelection, 'from' | '
     )
     .where('p.day < ?', to)
     .where("p.day + interval '24 hours' > ?", from)
+    .toParam();
+  return { text, values };
+}
+
+/**
+ * Which of these event types the store has seen: the type codes' dictionary entries (codes.ts `t`),
+ * looked up as the loader stores them (control characters cleaned: text cannot hold NUL; bounded).
+ */
+export function buildStoredTypesQuery(types: readonly string[]): SqlQuery {
+  const { text, values } = squel
+    .select()
+    .field('value')
+    .from('terms_dict')
+    .where('field = ?', INDEX_FIELDS.type.key)
+    .where('value = ANY(?::text[])', [types.map((type) => boundedValue(cleanValue(type)))])
     .toParam();
   return { text, values };
 }
