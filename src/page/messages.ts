@@ -13,7 +13,7 @@
  */
 import { type ApiEvent, chronological, text } from './describe';
 
-export const EVENTS_PATH = '/api/v1/events/message';
+const EVENTS_PATH = '/api/v1/events/message';
 
 /** What the agent asked for. Times are epoch ms; the window defaults to the last `DEFAULT_DAYS` days. */
 export interface Search {
@@ -26,7 +26,7 @@ export interface Search {
   readonly types?: readonly string[];
 }
 
-export const DEFAULT_DAYS = 30;
+const DEFAULT_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /** The Events API's answer (SPEC §3.3). */
@@ -74,7 +74,7 @@ export interface Limits {
   readonly completeRequests: number;
 }
 
-export const LIMITS: Limits = {
+const LIMITS: Limits = {
   messagesPerPage: 10,
   findPerPage: 100,
   findRequests: 20,

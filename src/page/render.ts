@@ -21,7 +21,7 @@ import type { Message } from './messages';
 type Child = Node | string | undefined | false;
 
 /** An element with a class and attributes, and its children (strings become text nodes). */
-export function h<K extends keyof HTMLElementTagNameMap>(
+function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attributes: Readonly<Record<string, string>> = {},
   ...children: Child[]
