@@ -215,7 +215,9 @@ function showPage(page: MessagePage, state: Shown): void {
   const subject = describeSearch(state.search);
   resultsSummary.textContent =
     count === 0
-      ? `No messages for ${subject} in this time range.`
+      ? page.older
+        ? `No messages for ${subject} among the events read so far; older ones may follow.`
+        : `No${pageNumber > 1 ? ' more' : ''} messages for ${subject} in this time range.`
       : `Page ${pageNumber}: ${count} message${count === 1 ? '' : 's'} for ${subject}, newest first${
           page.older ? '' : pageNumber > 1 ? ' (the oldest ones)' : ''
         }.`;

@@ -296,7 +296,6 @@ describe('the lookup page at /', () => {
       reason: BOUNCE_REASON,
       bounce_class: '10',
     });
-
   });
 
   it('pages to older messages and back, with the focus on the new page', async () => {
@@ -343,6 +342,13 @@ describe('the lookup page at /', () => {
     await textBecomes('[role=status]', /^Page 1: 10 messages/);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  it('says so when the recipient has no messages in the range', async () => {
+    await search({ recipient: 'nobody@example.com' });
+    await textBecomes('[role=status]', 'No messages for nobody@example.com in this time range.');
+    expect(await page.locator('#messages > li').count()).toBe(0);
+    expect(await visible('#older')).toBe(false);
   });
 
   it('forgets the key on request', async () => {
