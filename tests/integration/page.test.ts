@@ -131,8 +131,8 @@ beforeAll(async () => {
   page = await context.newPage();
   // A CSP violation or a script error shows here: the page must run with none.
   page.on('console', (message) => {
-    // The wrong key's 401 is logged by the browser itself; it is the one error expected.
-    const refused = message.text().endsWith('status of 401 (Unauthorized)');
+    // The wrong keys' 401 and 403 are logged by the browser itself; they are the errors expected.
+    const refused = /status of 40[13] \((Unauthorized|Forbidden)\)$/.test(message.text());
     if (message.type() === 'error' && !refused) problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
@@ -223,6 +223,24 @@ describe('the lookup page at /', () => {
     expect(await focused()).toBe('api-key');
     expect(await page.getByLabel('API key').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('API key').inputValue()).toBe('');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await visible('#results')).toBe(false);
+  });
+
+  it('says a key without the message_events/view grant may not read events, and asks for another', async () => {
+    const created = await fetch(`${test.service.url}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: API_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'keys only', grants: ['api_keys/manage'] }),
+    });
+    expect(created.status).toBe(200);
+    const { key } = ((await created.json()) as { results: { key: string } }).results;
+    await search({ key, recipient: RECIPIENT });
+    await textBecomes(
+      '[role=alert]',
+      'This API key may not read message events (it lacks the message_events/view grant). Enter another key.',
+    );
+    expect(await focused()).toBe('api-key');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(await visible('#results')).toBe(false);
   });
