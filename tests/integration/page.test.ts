@@ -38,6 +38,7 @@ const ZONE = 'America/New_York'; // the agent's zone: September is EDT, GMT-4
 const START = Date.UTC(2025, 8, 1, 6, 0, 0); // message 0 is injected at 02:00 in New York
 const HOUR = 3_600_000;
 const MESSAGES = 12; // more than one page (ten messages)
+const REOPENS = 100;
 
 const samples = [
   ...fixture<Element[]>('webhook-samples-2016.json'),
@@ -104,6 +105,10 @@ function batch(): Element[] {
   for (let i = 0; i < MESSAGES; i += 1) {
     for (const [type, ms, real] of STEPS[kindOf(i)]) elements.push(event(i, type, ms, real, RECIPIENT));
   }
+  // Message 3 is opened again and again: its events fill the rest of the page's first events page (100),
+  // so that finding message 2 for the first page of messages follows the Events API's links.next cursor.
+  for (let n = 0; n < REOPENS; n += 1)
+    elements.push(event(3, 'open', 7 * 60_000 + n * 10_000, false, RECIPIENT));
   // Someone else's messages at the same times: never on this recipient's pages.
   for (let i = 0; i < 3; i += 1)
     elements.push(event(i, 'delivery', 1_000, false, 'someone.else@example.com'));
@@ -283,6 +288,16 @@ describe('the lookup page at /', () => {
       ['SMTP code', '550'],
     ]);
     expect(rejected).toMatchObject({ outcome: 'Rejected', types: ['policy_rejection'] });
+    // Message 2 comes after 100 newer events: the cursor was followed to find it.
+    const reopened = messages[8];
+    expect(reopened?.types).toEqual([
+      'injection',
+      'delivery',
+      'open',
+      'click',
+      ...Array(REOPENS).fill('open'),
+    ]);
+    expect(messages[9]?.title).toBe('Password reset 2');
     expect(delivered).toMatchObject({
       outcome: 'Delivered, opened and clicked',
       types: ['injection', 'delivery', 'open', 'click'],
