@@ -20,6 +20,7 @@ import {
   webhookSamples,
 } from './core/docs/self-docs';
 import { type HttpRequest, type HttpResponse, header, jsonResponse, toErrorResponse } from './core/http';
+import { lookupPage } from './core/lookup-page';
 import { tokenEndpoint } from './core/oauth';
 import {
   API_KEYS_PATH,
@@ -32,6 +33,7 @@ import {
   LEGACY_API_PATH,
   LEGACY_DOCUMENTATION_PATH,
   LEGACY_SAMPLES_PATH,
+  LOOKUP_PAGE_PATH,
   OAUTH_TOKEN_PATH,
   WEBHOOK_DOCUMENTATION_PATH,
   WEBHOOK_PATH,
@@ -294,6 +296,13 @@ export const ROUTES: readonly Route[] = [
       const health: HealthReport = deps.health ? await deps.health() : { status: 'ok', database: 'ready' };
       return jsonResponse(health.status === 'ok' ? 200 : 503, health);
     },
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: LOOKUP_PAGE_PATH,
+    access: 'public',
+    serve: (request) => lookupPage(request),
   },
 ];
 

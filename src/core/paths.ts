@@ -2,6 +2,8 @@
  * Every URL path the service answers, in one place: the route table (app.ts), the self-documentation,
  * the pagination links and the local banner all read them from here.
  */
+/** The support desk's lookup page (HTML; it reads the Events API with the agent's key). */
+export const LOOKUP_PAGE_PATH = '/';
 export const WEBHOOK_PATH = '/webhook';
 /** The OAuth 2.0 token endpoint SparkPost's `oauth2` webhook authentication calls (its "Token URL"). */
 export const OAUTH_TOKEN_PATH = '/oauth/token';

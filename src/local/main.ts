@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { describe } from '../core/load-batch';
-import { EVENTS_API_PATH, HEALTH_PATH, OAUTH_TOKEN_PATH, WEBHOOK_PATH } from '../core/paths';
+import {
+  EVENTS_API_PATH,
+  HEALTH_PATH,
+  LOOKUP_PAGE_PATH,
+  OAUTH_TOKEN_PATH,
+  WEBHOOK_PATH,
+} from '../core/paths';
 import { ConfigError } from '../errors';
 import { createLogger } from '../logger';
 import { LOCAL_SECTIONS, type LocalService, type LocalServiceConfig, startLocalService } from './service';
@@ -102,6 +108,7 @@ function banner(service: LocalService, config: LocalServiceConfig): string[] {
     `  Events API:      GET  ${service.url}${EVENTS_API_PATH}`,
     apiLine,
     `  Health:          GET  ${service.url}${HEALTH_PATH}`,
+    `  Lookup page:     ${service.url}${LOOKUP_PAGE_PATH}  (in a browser, with an API key)`,
     '',
     generatedSecrets.length > 0
       ? `  (generated credentials ${credentialsCreated ? 'saved' : 'added'} in ${credentialsFile})\n`

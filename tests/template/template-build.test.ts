@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MIGRATIONS } from '../../src/db/migrations';
+import { PAGE_SCRIPT_HASH, PAGE_STYLE_HASH } from '../../src/page/bundle';
 import { loadTemplate, ROOT, serverlessFunctions } from '../helpers/cfn-template';
 
 /**
@@ -36,6 +37,13 @@ describe('npm run build', () => {
       expect(typeof module[exported]).toBe('function');
     },
   );
+
+  it('embeds the lookup page, script and style, in the QueryEventsFunction bundle that serves /', async () => {
+    const bundle = await readFile(join(outdir, 'QueryEventsFunction', 'query-events.js'), 'utf8');
+    expect(bundle).toContain(PAGE_SCRIPT_HASH);
+    expect(bundle).toContain(PAGE_STYLE_HASH);
+    expect(bundle).toContain('<h1>Message lookup</h1>');
+  });
 
   it('embeds every SQL migration in the MigrateFunction bundle (sam build copies no files)', async () => {
     const bundle = await readFile(join(outdir, 'MigrateFunction', 'migrate.js'), 'utf8');
