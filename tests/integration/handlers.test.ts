@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import { parseS3Notification } from '../../src/aws/s3-notification';
 import type { BatchStore } from '../../src/core/ports';
 import { createEventReader } from '../../src/db/event-reader';
 import { createEventStore } from '../../src/db/event-store';
-import { createLoadBatchHandler, objectKeys } from '../../src/handlers/load-batch';
+import { createLoadBatchHandler } from '../../src/handlers/load-batch';
 import { createQueryEventsHandler } from '../../src/handlers/query-events';
 import { createReceiveWebhookHandler } from '../../src/handlers/receive-webhook';
 import { dirBatchStore } from '../../src/local/dir-batch-store';
@@ -51,25 +52,30 @@ describe('Lambda handlers with the events/ samples', () => {
       results: { batch_id: '032d330540298f54f0e8bcc1373f3cfd', stored: true },
     });
 
-    // The S3 notification sample names the object the webhook sample writes.
-    const s3Event = lambdaEvent<S3Event>('load-batch.json');
-    expect(objectKeys(s3Event)).toEqual(['batches/032d330540298f54f0e8bcc1373f3cfd.json.gz']);
+    // The SQS message sample carries the S3 notification of the object the webhook sample writes.
+    const sqsEvent = lambdaEvent<SQSEvent>('load-batch.json');
+    expect(parseS3Notification(sqsEvent.Records[0]?.body as string)).toEqual({
+      kind: 'objects',
+      keys: ['batches/032d330540298f54f0e8bcc1373f3cfd.json.gz'],
+    });
     const load = createLoadBatchHandler({
       store,
       events: createEventStore(database.db),
       logger: silentLogger,
     });
-    const [outcome] = await load(s3Event);
-    expect(outcome).toEqual({
-      status: 'loaded',
-      rejections: {},
-      expired: 0,
-      inserted: 5,
-      duplicates: 0,
-      partitionsCreated: ['2017-05-30'],
+    expect(await load(sqsEvent)).toEqual({ batchItemFailures: [] });
+    const batch = () =>
+      database.db.query('SELECT status, inserted_count, duplicate_count FROM batches WHERE batch_id = $1', [
+        '032d330540298f54f0e8bcc1373f3cfd',
+      ]);
+    expect((await batch()).rows).toEqual([{ status: 'loaded', inserted_count: 5, duplicate_count: 0 }]);
+    // SQS and S3 deliver at least once: the same message again changes nothing.
+    expect(await load(sqsEvent)).toEqual({ batchItemFailures: [] });
+    expect((await batch()).rows).toEqual([{ status: 'loaded', inserted_count: 5, duplicate_count: 0 }]);
+    // S3's test message, sent when the notification is configured, is acknowledged.
+    expect(await load(lambdaEvent<SQSEvent>('load-batch-s3-test-event.json'))).toEqual({
+      batchItemFailures: [],
     });
-    // S3 delivers at least once: the same notification again changes nothing.
-    expect(await load(s3Event)).toEqual([{ status: 'already-loaded' }]);
 
     const query = createQueryEventsHandler({
       reader: createEventReader(database.db),
