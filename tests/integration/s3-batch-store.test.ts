@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3BatchStore } from '../../src/aws/s3-batch-store';
-import type { BatchStore } from '../../src/core/ports';
 import { parseS3Notification } from '../../src/aws/s3-notification';
+import type { BatchStore } from '../../src/core/ports';
 import { asAwsS3Event, startS3rver, type TestS3 } from '../helpers/s3rver';
 
 /**
