@@ -24,7 +24,7 @@ export interface BatchStore {
   list(prefix: string, options?: ListOptions): AsyncIterable<string>;
 }
 
-export interface ListOptions {
+interface ListOptions {
   readonly modifiedSince?: Date;
 }
 
