@@ -5,6 +5,7 @@ import { parseS3Notification } from '../aws/s3-notification';
 import { loadConfig } from '../config';
 import { describe, type LoadDeps, loadBatches } from '../core/load-batch';
 import { createEventStore } from '../db/event-store';
+import { UnavailableError } from '../errors';
 import { inInvocation, lambdaDb, logger, once } from './lambda';
 
 /**
@@ -23,7 +24,8 @@ const DEADLINE_MARGIN_MS = 20_000;
  * - the database or S3 unavailable, or any other error: the message is reported as failed and comes
  *   back after the queue's visibility timeout; after the queue's maxReceiveCount it moves to the
  *   dead-letter queue. Once the database is found unavailable, the batches left are not tried (they
- *   would fail the same way) and are reported too;
+ *   would fail the same way) and are reported too; when that leaves no message of the invocation
+ *   loaded, the invocation throws instead (same redelivery, but counted as a function error);
  * - S3's `s3:TestEvent`: succeeds; a body that is not an S3 notification at all fails, so it ends in the
  *   dead-letter queue where someone can look at it.
  */
@@ -53,9 +55,15 @@ export function createLoadBatchHandler(deps: LoadDeps) {
       }
       const started = Date.now();
       const remaining = context?.getRemainingTimeInMillis();
+      let outOfTime = false;
       const run = await loadBatches([...messagesOf.keys()], deps, {
         ...(remaining !== undefined
-          ? { timeUp: () => Date.now() - started > remaining - DEADLINE_MARGIN_MS }
+          ? {
+              timeUp: () => {
+                outOfTime = Date.now() - started > remaining - DEADLINE_MARGIN_MS;
+                return outOfTime;
+              },
+            }
           : {}),
       });
       const fail = (key: string) => {
@@ -74,6 +82,15 @@ export function createLoadBatchHandler(deps: LoadDeps) {
           batches: run.notTried.length,
           loaded: run.done.length,
         });
+      }
+      // The database or the store is down and nothing of this invocation loaded: fail the invocation,
+      // which returns every message as a partial response would, but counts in the function's Errors
+      // (LoaderErrorsAlarm) and makes the event source mapping back off while the outage lasts.
+      const records = event.Records?.length ?? 0;
+      if (run.notTried.length > 0 && !outOfTime && records > 0 && failed.size === records) {
+        throw new UnavailableError(
+          'The database or the batch store is unavailable; every message returns to the queue',
+        );
       }
       return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
     });

@@ -100,12 +100,20 @@ describe('API Gateway → webhook → S3 → SQS → loader → PostgreSQL → q
     return queue.send(asAwsS3Event(await s3.waitForEvent(key)));
   }
 
-  /** One poll of the event source mapping: a batch of messages → the loader → what SQS deletes. */
+  /**
+   * One poll of the event source mapping: a batch of messages → the loader → what SQS deletes. A thrown
+   * invocation deletes nothing (`response` undefined, `error` set).
+   */
   async function deliver(loader = load) {
     const event: SQSEvent = queue.receive();
-    const response = await loader(event);
-    queue.settle(event, response);
-    return { event, response };
+    try {
+      const response = await loader(event);
+      queue.settle(event, response);
+      return { event, response, error: undefined };
+    } catch (error) {
+      queue.settle(event, undefined);
+      return { event, response: undefined, error };
+    }
   }
 
   /** A webhook POST as API Gateway delivers it, for a batch of our own. */
@@ -321,12 +329,12 @@ describe('API Gateway → webhook → S3 → SQS → loader → PostgreSQL → q
           await receive(webhookEvent(third.id, third.events));
           await notified(`batches/${third.id}.json.gz`);
         }
-        const { event, response } = await deliver(down.loader);
+        const { event, error } = await deliver(down.loader);
         counts.push(event.Records.map((r) => r.attributes.ApproximateReceiveCount));
-        // Every message comes back: the whole batch is reported, none deleted.
-        expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
-          event.Records.map((r) => r.messageId).sort(),
-        );
+        // Nothing could load: the invocation fails (a function error, which the alarm counts), and
+        // every message comes back.
+        expect(error).toMatchObject({ statusCode: 503 });
+        expect(queue.depth).toBe(event.Records.length);
       }
       expect(counts).toEqual([
         ['1', '1'],
@@ -375,8 +383,8 @@ describe('API Gateway → webhook → S3 → SQS → loader → PostgreSQL → q
     const down = loaderWithoutDatabase();
     try {
       for (let round = 1; round <= MAX_RECEIVE_COUNT; round += 1) {
-        const { response } = await deliver(down.loader);
-        expect(response.batchItemFailures).toEqual([{ itemIdentifier: messageId }]);
+        const { error } = await deliver(down.loader);
+        expect(error).toMatchObject({ statusCode: 503 });
       }
     } finally {
       await down.end();
