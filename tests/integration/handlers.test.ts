@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
 import { parseS3Notification } from '../../src/aws/s3-notification';
 import type { BatchStore } from '../../src/core/ports';
 import { createEventReader } from '../../src/db/event-reader';
 import { createEventStore } from '../../src/db/event-store';
+import { createDb } from '../../src/db/pool';
 import { createLoadBatchHandler } from '../../src/handlers/load-batch';
 import { createQueryEventsHandler } from '../../src/handlers/query-events';
 import { createReceiveWebhookHandler } from '../../src/handlers/receive-webhook';
@@ -143,6 +144,59 @@ describe('Lambda handlers with the events/ samples', () => {
     expect(result.statusCode).toBe(400);
     expect(JSON.parse(result.body as string)).toEqual({
       errors: [{ message: 'Invalid per_page parameter', description: expect.any(String), code: '1200' }],
+    });
+  });
+});
+
+describe('load-batch: what returns to the queue', () => {
+  const sample = () => lambdaEvent<SQSEvent>('load-batch.json');
+  const testEvent = () => lambdaEvent<SQSEvent>('load-batch-s3-test-event.json');
+  /** The sample's message with another id, naming another raw batch. */
+  function messageFor(id: string, key: string): SQSEvent['Records'][number] {
+    const [record] = sample().Records as [SQSEvent['Records'][number]];
+    const body = JSON.parse(record.body);
+    body.Records[0].s3.object.key = key;
+    return { ...record, messageId: id, body: JSON.stringify(body) };
+  }
+
+  it('with the database down, only the batch messages are reported when something else succeeded', async () => {
+    const unreachable = createDb(
+      {
+        connectionString: 'postgresql://events@127.0.0.1:1/events',
+        poolMax: 1,
+        statementTimeoutMs: 0,
+        ssl: false,
+      },
+      silentLogger,
+    );
+    try {
+      const load = createLoadBatchHandler({
+        store,
+        events: createEventStore(unreachable),
+        logger: silentLogger,
+      });
+      const event = { Records: [...testEvent().Records, ...sample().Records] };
+      expect(await load(event)).toEqual({
+        batchItemFailures: [{ itemIdentifier: sample().Records[0]?.messageId }],
+      });
+      // Nothing succeeded at all: the invocation fails (a function error), every message returns.
+      await expect(load(sample())).rejects.toMatchObject({ statusCode: 503 });
+    } finally {
+      await unreachable.end();
+    }
+  });
+
+  it('starts no batch with less than 20 s of the invocation left: those messages return, nothing throws', async () => {
+    const key = 'batches/032d330540298f54f0e8bcc1373f3cfd.json.gz';
+    const load = createLoadBatchHandler({
+      store,
+      events: createEventStore(database.db),
+      logger: silentLogger,
+    });
+    const context = { getRemainingTimeInMillis: () => 15_000 } as unknown as Context;
+    const event = { Records: [messageFor('late-1', key), messageFor('late-2', 'batches/other.json.gz')] };
+    expect(await load(event, context)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'late-1' }, { itemIdentifier: 'late-2' }],
     });
   });
 });
