@@ -48,6 +48,8 @@ export const VARIABLES = {
   MAX_BATCH_BYTES: 'largest webhook body accepted, in bytes; 10485760',
   RETENTION_DAYS: 'drop day partitions older than this many days, 0 keeps everything; 0',
   PARTITIONS_AHEAD_DAYS: 'create day partitions this many days ahead; 3',
+  RECONCILE_DAYS:
+    'maintain: raw batches stored in the last this many days that the database does not know are loaded, 0 for none; 14',
   MAINTAIN_INTERVAL_SECONDS: 'local: how often maintenance and the scan for unloaded batches run; 3600',
   DISK_BUDGET_GB:
     'local: disk the data may use (database + raw batches), GB of 10^9 bytes, for status; 0 (none)',
@@ -222,6 +224,11 @@ export interface MaintenanceConfig {
   readonly retentionDays: number;
   /** Locally: how often maintenance (and the scan for unloaded batches) runs. */
   readonly intervalMs: number;
+  /**
+   * `maintain` loads the raw batches stored in the last this many days that the database does not know
+   * (core/reconcile.ts); 0 turns that off.
+   */
+  readonly reconcileDays: number;
 }
 
 interface LocalConfig {
@@ -323,6 +330,7 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
   maintenance: (r) => ({
     daysAhead: r.int('PARTITIONS_AHEAD_DAYS', 3, { max: 366 }),
     retentionDays: r.int('RETENTION_DAYS', 0),
+    reconcileDays: r.int('RECONCILE_DAYS', 14, { max: 3660 }),
     intervalMs: r.int('MAINTAIN_INTERVAL_SECONDS', 3600, { min: 1, max: 86_400 * 7 }) * 1000,
   }),
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpRequest, HttpResponse } from '../core/http';
+import { encodeResponse, type HttpRequest, type HttpResponse } from '../core/http';
 
 /** An API Gateway HTTP API (payload format 2.0) event → the shared plain request. */
 export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
@@ -19,11 +19,19 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   };
 }
 
-export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+/**
+ * The shared response → API Gateway's result. Gzip (when the request accepts it) travels base64 with
+ * `isBase64Encoded`, which API Gateway decodes before it answers the client.
+ */
+export function toApiGatewayResult(
+  response: HttpResponse,
+  request: Pick<HttpRequest, 'headers'>,
+): APIGatewayProxyStructuredResultV2 {
+  const encoded = encodeResponse(request, response);
   return {
-    statusCode: response.statusCode,
-    headers: response.headers,
-    body: response.body,
-    isBase64Encoded: false,
+    statusCode: encoded.statusCode,
+    headers: encoded.headers,
+    body: encoded.compressed ? encoded.body.toString('base64') : response.body,
+    isBase64Encoded: encoded.compressed,
   };
 }

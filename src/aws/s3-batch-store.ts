@@ -52,7 +52,9 @@ export function s3BatchStore(
       return { body, storedAt: result.LastModified ?? new Date() };
     },
 
-    async *list(prefix) {
+    // S3 lists keys in name order and cannot select by date: modifiedSince filters on LastModified.
+    async *list(prefix, options = {}) {
+      const since = options.modifiedSince?.getTime();
       let token: string | undefined;
       do {
         const page = await client.send(
@@ -63,7 +65,11 @@ export function s3BatchStore(
             ...(token ? { ContinuationToken: token } : {}),
           }),
         );
-        for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+        for (const object of page.Contents ?? []) {
+          if (!object.Key) continue;
+          if (since !== undefined && object.LastModified && object.LastModified.getTime() < since) continue;
+          yield object.Key;
+        }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     },

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { AppError, InternalError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -71,4 +72,58 @@ export function header(
     if (key.toLowerCase() === wanted) return value;
   }
   return undefined;
+}
+
+/** Bodies smaller than this are sent as they are: gzip would save nearly nothing. */
+const COMPRESS_FROM_BYTES = 1024;
+
+/**
+ * Whether an Accept-Encoding header accepts gzip: `gzip` or `*` with a quality above 0 (RFC 9110
+ * §12.5.3), unless gzip itself is listed with q=0.
+ */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (!acceptEncoding) return false;
+  let gzip: number | undefined;
+  let any: number | undefined;
+  for (const part of acceptEncoding.split(',')) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    const quality = q === undefined ? 1 : Number(q);
+    if (coding.trim() === 'gzip' || coding.trim() === 'x-gzip') gzip = quality;
+    else if (coding.trim() === '*') any = quality;
+  }
+  return (gzip ?? any ?? 0) > 0;
+}
+
+/** A response as the bytes to send: gzip-compressed when the request accepts it and it is worth it. */
+export interface EncodedResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+  readonly compressed: boolean;
+}
+
+/**
+ * Content negotiation shared by the local server and the API Gateway adapter: JSON compresses about
+ * eight times, so a full page travels as ~0.7 MB instead of ~5 MB. `vary` tells caches the answer
+ * depends on Accept-Encoding.
+ */
+export function encodeResponse(
+  request: Pick<HttpRequest, 'headers'>,
+  response: HttpResponse,
+): EncodedResponse {
+  const body = Buffer.from(response.body, 'utf8');
+  if (body.length < COMPRESS_FROM_BYTES || header(response.headers, 'content-encoding') !== undefined) {
+    return { statusCode: response.statusCode, headers: response.headers, body, compressed: false };
+  }
+  const headers = { ...response.headers, vary: 'accept-encoding' };
+  if (!acceptsGzip(header(request.headers, 'accept-encoding'))) {
+    return { statusCode: response.statusCode, headers, body, compressed: false };
+  }
+  return {
+    statusCode: response.statusCode,
+    headers: { ...headers, 'content-encoding': 'gzip' },
+    body: gzipSync(body),
+    compressed: true,
+  };
 }

@@ -246,7 +246,10 @@ export interface BatchRun {
   readonly done: ReadonlyArray<{ readonly key: string; readonly outcome: LoadOutcome }>;
   /** Loads that threw for this batch alone; the run went on with the others. */
   readonly failed: ReadonlyArray<{ readonly key: string; readonly error: unknown }>;
-  /** Not attempted: the database or the store became unavailable, so the run stopped (retry later). */
+  /**
+   * Not attempted: the database or the store became unavailable (the first of these is the batch that
+   * found it so), or the time was up, so the run stopped there (retry later).
+   */
   readonly notTried: readonly string[];
 }
 
@@ -276,13 +279,17 @@ function isTransactionConflict(error: unknown): boolean {
  * Loads batches in order, preparing the next one while the database writes the current one, so that
  * Node's work and PostgreSQL's overlap. A batch that fails alone does not stop the others (a transaction
  * that lost a deadlock against another loader is tried once more first); when the database or the store
- * is unavailable, the run stops at that batch and says which were not tried. `onBatch` hears of each
- * batch once, in order.
+ * is unavailable, the run stops at that batch and says which were not tried, as it does once `timeUp`
+ * says so. `onBatch` hears of each batch tried once, in order.
  */
 export async function loadBatches(
   keys: readonly string[],
   deps: LoadDeps,
-  options: LoadOptions & { readonly onBatch?: (progress: BatchProgress) => void } = {},
+  options: LoadOptions & {
+    readonly onBatch?: (progress: BatchProgress) => void;
+    /** Asked before each batch: once it says yes, the batches left are not tried (e.g. a deadline). */
+    readonly timeUp?: () => boolean;
+  } = {},
 ): Promise<BatchRun> {
   const done: Array<{ key: string; outcome: LoadOutcome }> = [];
   const failed: Array<{ key: string; error: unknown }> = [];
@@ -294,6 +301,7 @@ export async function loadBatches(
   let next = keys[0] === undefined ? undefined : prepare(keys[0]);
   for (let i = 0; next; i += 1) {
     const key = keys[i] as string;
+    if (options.timeUp?.()) return { done, failed, notTried: keys.slice(i) };
     const current = next;
     const following = keys[i + 1];
     next = following === undefined ? undefined : prepare(following);

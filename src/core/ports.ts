@@ -17,8 +17,15 @@ export interface BatchStore {
   putIfAbsent(key: string, body: Buffer): Promise<'created' | 'exists'>;
   /** Reads an object; `storedAt` is when it was written. */
   get(key: string): Promise<StoredObject>;
-  /** Every key under `prefix`, in no particular order. */
-  list(prefix: string): AsyncIterable<string>;
+  /**
+   * Every key under `prefix`, in no particular order. With `modifiedSince`, only keys written at or
+   * after that time (what reconciliation checks); a store may list more, never fewer.
+   */
+  list(prefix: string, options?: ListOptions): AsyncIterable<string>;
+}
+
+interface ListOptions {
+  readonly modifiedSince?: Date;
 }
 
 export interface StoredObject {

@@ -103,7 +103,8 @@ type App = (request: HttpRequest) => Promise<HttpResponse>;
 /** An API Gateway (HTTP API, payload 2.0) handler around the shared app, built on first use. */
 export function httpHandler(app: () => Promise<App>) {
   return (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> =>
-    inInvocation(context, { apiRequestId: event.requestContext?.requestId }, async () =>
-      toApiGatewayResult(await (await app())(toHttpRequest(event))),
-    );
+    inInvocation(context, { apiRequestId: event.requestContext?.requestId }, async () => {
+      const request = toHttpRequest(event);
+      return toApiGatewayResult(await (await app())(request), request);
+    });
 }

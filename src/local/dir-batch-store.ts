@@ -55,7 +55,8 @@ export function dirBatchStore(root: string): BatchStore {
       return { body, storedAt: info.mtime };
     },
 
-    async *list(prefix) {
+    async *list(prefix, options = {}) {
+      const since = options.modifiedSince?.getTime();
       const dir = pathOf(prefix.endsWith('/') ? prefix : dirname(prefix));
       let entries: Dirent[];
       try {
@@ -67,7 +68,12 @@ export function dirBatchStore(root: string): BatchStore {
       for (const entry of entries) {
         if (!entry.isFile() || entry.name.endsWith(TEMP_SUFFIX)) continue;
         const key = relative(root, join(entry.parentPath, entry.name)).split(sep).join('/');
-        if (key.startsWith(prefix)) yield key;
+        if (!key.startsWith(prefix)) continue;
+        if (since !== undefined) {
+          const info = await stat(join(entry.parentPath, entry.name)).catch(() => undefined);
+          if (!info || info.mtimeMs < since) continue;
+        }
+        yield key;
       }
     },
   };

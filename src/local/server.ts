@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { HttpRequest, HttpResponse } from '../core/http';
-import { toErrorResponse } from '../core/http';
+import { encodeResponse, toErrorResponse } from '../core/http';
 import { PayloadTooLargeError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -29,8 +29,9 @@ export function createHttpServer(
     } catch (error) {
       response = toErrorResponse(error, options.logger);
     }
-    res.writeHead(response.statusCode, response.headers);
-    res.end(req.method === 'HEAD' ? undefined : response.body);
+    const encoded = encodeResponse({ headers: flattenHeaders(req.headers) }, response);
+    res.writeHead(encoded.statusCode, encoded.headers);
+    res.end(req.method === 'HEAD' ? undefined : encoded.body);
     options.logger.info('http', {
       method: req.method,
       path: (req.url ?? '').split('?')[0],

@@ -9,11 +9,13 @@ import type {
   CloudFormationCustomResourceEvent,
   CloudFormationCustomResourceResponse,
   ScheduledEvent,
+  SQSEvent,
 } from 'aws-lambda';
 import pg from 'pg';
 import { s3BatchStore } from '../../src/aws/s3-batch-store';
 import { resolveSecrets } from '../../src/aws/secrets';
 import { type Env, loadConfig } from '../../src/config';
+import { reconcile } from '../../src/core/reconcile';
 import { createEventReader } from '../../src/db/event-reader';
 import { createEventStore } from '../../src/db/event-store';
 import { MIGRATIONS } from '../../src/db/migrations';
@@ -33,11 +35,13 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { type Element, fixture, inner, lambdaEvent } from '../helpers/fixtures';
 import { makeBatch } from '../helpers/make-events';
 import { asAwsS3Event, startS3rver, type TestS3 } from '../helpers/s3rver';
+import { type SqsQueueModel, sqsQueueModel } from '../helpers/sqs-model';
 
 /**
  * AWS, played here: the Lambda handlers exactly as deployed, given the event shapes AWS sends (API
- * Gateway HTTP API v2, S3 notifications, EventBridge schedules, CloudFormation custom resources), on an
- * S3-compatible server (s3rver) and a real PostgreSQL.
+ * Gateway HTTP API v2, SQS messages carrying S3 notifications, EventBridge schedules, CloudFormation
+ * custom resources), on an S3-compatible server (s3rver), a model of the SQS queue and its dead-letter
+ * queue (tests/helpers/sqs-model.ts), and a real PostgreSQL.
  */
 const gzip = promisify(gzipCb);
 const WEBHOOK_AUTH = {
@@ -53,13 +57,17 @@ function body(result: { body?: string }) {
   return JSON.parse(result.body as string);
 }
 
-describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL → query API', () => {
+/** The template's LoaderMaxReceiveCount default. */
+const MAX_RECEIVE_COUNT = 5;
+
+describe('API Gateway → webhook → S3 → SQS → loader → PostgreSQL → query API', () => {
   let s3: TestS3;
   let client: S3Client;
   let database: TestDatabase;
   let receive: ReturnType<typeof createReceiveWebhookHandler>;
   let load: ReturnType<typeof createLoadBatchHandler>;
   let query: ReturnType<typeof createQueryEventsHandler>;
+  let queue: SqsQueueModel;
 
   beforeAll(async () => {
     [s3, database] = await Promise.all([startS3rver({ conditionalWrites: true }), createTestDatabase()]);
@@ -79,10 +87,34 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
       logger: silentLogger,
     });
   });
+  beforeEach(() => {
+    queue = sqsQueueModel({ maxReceiveCount: MAX_RECEIVE_COUNT });
+  });
   afterAll(async () => {
     client?.destroy();
     await Promise.all([s3?.stop(), database?.drop()]);
   });
+
+  /** S3 → LoadQueue: the notification of this key, as real S3 encodes it, in a message body. */
+  async function notified(key: string): Promise<string> {
+    return queue.send(asAwsS3Event(await s3.waitForEvent(key)));
+  }
+
+  /**
+   * One poll of the event source mapping: a batch of messages → the loader → what SQS deletes. A thrown
+   * invocation deletes nothing (`response` undefined, `error` set).
+   */
+  async function deliver(loader = load) {
+    const event: SQSEvent = queue.receive();
+    try {
+      const response = await loader(event);
+      queue.settle(event, response);
+      return { event, response, error: undefined };
+    } catch (error) {
+      queue.settle(event, undefined);
+      return { event, response: undefined, error };
+    }
+  }
 
   /** A webhook POST as API Gateway delivers it, for a batch of our own. */
   function webhookEvent(batchId: string, batch: unknown[]): APIGatewayProxyEventV2 {
@@ -102,17 +134,16 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
     });
 
     const key = 'batches/032d330540298f54f0e8bcc1373f3cfd.json.gz';
-    const notification = asAwsS3Event(await s3.waitForEvent(key));
-    expect(await load(notification)).toEqual([
-      {
-        status: 'loaded',
-        inserted: 5,
-        duplicates: 0,
-        rejections: {},
-        expired: 0,
-        partitionsCreated: ['2017-05-30'],
-      },
-    ]);
+    await notified(key);
+    const { event, response } = await deliver();
+    expect(event.Records).toHaveLength(1);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(queue.depth).toBe(0);
+    const record = await database.db.query(
+      'SELECT status, inserted_count FROM batches WHERE object_key = $1',
+      [key],
+    );
+    expect(record.rows).toEqual([{ status: 'loaded', inserted_count: 5 }]);
 
     const answer = await query(lambdaEvent<APIGatewayProxyEventV2>('query-events.json'));
     expect(answer.statusCode).toBe(200);
@@ -127,7 +158,7 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
     );
   });
 
-  it("SparkPost's retry of a stored batch gets 200, writes nothing, and a repeated S3 event loads nothing", async () => {
+  it("SparkPost's retry of a stored batch gets 200, writes nothing, and a repeated notification loads nothing", async () => {
     const batchId = `retry-${randomBytes(4).toString('hex')}`;
     const key = `batches/${batchId}.json.gz`;
     const batch = makeBatch(3, Date.parse('2017-06-01T10:00:00Z'), `${batchId}-`);
@@ -138,19 +169,18 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
     expect(retried.statusCode).toBe(200);
     expect(body(retried)).toEqual({ results: { batch_id: batchId, stored: false } });
 
-    const notification = asAwsS3Event(await s3.waitForEvent(key));
-    expect(await load(notification)).toEqual([
-      {
-        status: 'loaded',
-        inserted: 3,
-        duplicates: 0,
-        rejections: {},
-        expired: 0,
-        partitionsCreated: ['2017-06-01'],
-      },
-    ]);
-    // S3 delivers notifications at least once.
-    expect(await load(notification)).toEqual([{ status: 'already-loaded' }]);
+    // S3 and SQS deliver at least once: the same notification twice, in one poll and in the next.
+    await notified(key);
+    await notified(key);
+    expect((await deliver()).response).toEqual({ batchItemFailures: [] });
+    await notified(key);
+    expect((await deliver()).response).toEqual({ batchItemFailures: [] });
+    expect(queue.depth).toBe(0);
+    const record = await database.db.query(
+      'SELECT status, inserted_count, duplicate_count FROM batches WHERE object_key = $1',
+      [key],
+    );
+    expect(record.rows).toEqual([{ status: 'loaded', inserted_count: 3, duplicate_count: 0 }]);
 
     // The refused write caused no second event (events arrive in order; a later write's is here).
     const marker = `marker-${randomBytes(4).toString('hex')}`;
@@ -217,16 +247,201 @@ describe('API Gateway → webhook → S3 → S3 event → loader → PostgreSQL 
         Body: await gzip(Buffer.from('{"not": "an array"}')),
       }),
     );
-    const [outcome] = await load(asAwsS3Event(await s3.waitForEvent(key)));
-    expect(outcome).toEqual({
-      status: 'rejected',
-      reason: 'unreadable batch: the batch is not a JSON array',
-    });
-    const row = await database.db.query('SELECT status FROM batches WHERE object_key = $1', [key]);
-    expect(row.rows).toEqual([{ status: 'rejected' }]);
+    await notified(key);
+    // Retrying cannot make it readable: the message succeeds, and the batch record says why.
+    expect((await deliver()).response).toEqual({ batchItemFailures: [] });
+    expect(queue.depth).toBe(0);
+    const row = await database.db.query('SELECT status, reason FROM batches WHERE object_key = $1', [key]);
+    expect(row.rows).toEqual([
+      { status: 'rejected', reason: 'unreadable batch: the batch is not a JSON array' },
+    ]);
     await expect(s3BatchStore(client, s3.bucket).get(key)).resolves.toBeDefined();
   });
+
+  it("acknowledges S3's test message, and reports only the message that is not a notification", async () => {
+    const batchId = `mixed-${randomBytes(4).toString('hex')}`;
+    await receive(webhookEvent(batchId, makeBatch(2, Date.parse('2017-06-04T10:00:00Z'), `${batchId}-`)));
+    queue.send(JSON.parse(lambdaEvent<SQSEvent>('load-batch-s3-test-event.json').Records[0]?.body as string));
+    const good = await notified(`batches/${batchId}.json.gz`);
+    const stray = queue.send({ hello: 'not an S3 notification' });
+    const { event, response } = await deliver();
+    expect(event.Records.map((r) => r.messageId)).toEqual([expect.any(String), good, stray]);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: stray }] });
+    expect(queue.depth).toBe(1);
+    expect(await loadedEvents(`${batchId}-`, '2017-06-04')).toHaveLength(2);
+  });
+
+  /** The loader in execution environments that cannot reach the database (RDS rebooting, full, moved). */
+  function loaderWithoutDatabase() {
+    const unreachable = createDb(
+      {
+        connectionString: 'postgresql://events_admin@127.0.0.1:1/events',
+        poolMax: 1,
+        statementTimeoutMs: 0,
+        ssl: false,
+      },
+      silentLogger,
+    );
+    const loader = createLoadBatchHandler({
+      store: s3BatchStore(client, s3.bucket),
+      events: createEventStore(unreachable),
+      logger: silentLogger,
+    });
+    return { loader, end: () => unreachable.end() };
+  }
+
+  /** The query API's answer: every event of these batches' ids, through the deployed query handler. */
+  async function loadedEvents(prefix: string, day = '2017-06-05'): Promise<string[]> {
+    const sample = lambdaEvent<APIGatewayProxyEventV2>('query-events.json');
+    const from = `${day}T00:00:00Z`;
+    const to = new Date(Date.parse(from) + 86_400_000).toISOString().replace('.000', '');
+    const answer = await query({
+      ...sample,
+      rawQueryString: `from=${from}&to=${to}&per_page=10000`,
+    });
+    expect(answer.statusCode).toBe(200);
+    const page = body(answer);
+    const ids = (page.results as { event_id: string }[])
+      .map((e) => e.event_id)
+      .filter((id) => id.startsWith(prefix));
+    return ids.sort();
+  }
+
+  it('rides out a database outage of an hour (five visibility timeouts): nothing lost, nothing twice', async () => {
+    const run = randomBytes(4).toString('hex');
+    const start = Date.parse('2017-06-05T08:00:00Z');
+    const batches = [0, 1, 2].map((n) => ({
+      id: `outage-${run}-${n}`,
+      events: makeBatch(4, start + n * 60_000, `outage-${run}-${n}-`),
+    }));
+    const down = loaderWithoutDatabase();
+    try {
+      // Two batches arrive as the database goes away; the loader fails them, round after round.
+      for (const batch of batches.slice(0, 2)) {
+        expect(body(await receive(webhookEvent(batch.id, batch.events))).results.stored).toBe(true);
+        await notified(`batches/${batch.id}.json.gz`);
+      }
+      const counts: string[][] = [];
+      for (let round = 1; round < MAX_RECEIVE_COUNT; round += 1) {
+        if (round === 2) {
+          // A third arrives during the outage: SparkPost's webhook does not need the database.
+          const third = batches[2] as (typeof batches)[number];
+          await receive(webhookEvent(third.id, third.events));
+          await notified(`batches/${third.id}.json.gz`);
+        }
+        const { event, error } = await deliver(down.loader);
+        counts.push(event.Records.map((r) => r.attributes.ApproximateReceiveCount));
+        // Nothing could load: the invocation fails (a function error, which the alarm counts), and
+        // every message comes back.
+        expect(error).toMatchObject({ statusCode: 503 });
+        expect(queue.depth).toBe(event.Records.length);
+      }
+      expect(counts).toEqual([
+        ['1', '1'],
+        ['2', '2', '1'],
+        ['3', '3', '2'],
+        ['4', '4', '3'],
+      ]);
+      // Four rounds of 720 s: 48 minutes, far past the old asynchronous invoke's ~3 minutes of retries.
+      expect(queue.rounds).toBe(4);
+      expect(queue.deadLetters).toEqual([]);
+      expect(await loadedEvents(`outage-${run}-`)).toEqual([]);
+    } finally {
+      await down.end();
+    }
+    // The database is back: the next poll (the fifth receive of the first two) loads all three.
+    const { event, response } = await deliver();
+    expect(event.Records.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['5', '5', '4']);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(queue.depth).toBe(0);
+    expect(queue.deadLetters).toEqual([]);
+    const expected = batches.flatMap((b) => b.events.map((e) => e.msys.message_event?.event_id)).sort();
+    expect(await loadedEvents(`outage-${run}-`)).toEqual(expected);
+    // A late duplicate delivery (at least once) changes nothing.
+    for (const batch of batches) await notified(`batches/${batch.id}.json.gz`);
+    expect((await deliver()).response).toEqual({ batchItemFailures: [] });
+    expect(await loadedEvents(`outage-${run}-`)).toEqual(expected);
+  });
+
+  /** The bucket's raw batches that the `batches` table does not know. */
+  async function unknownKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of s3BatchStore(client, s3.bucket).list('batches/')) keys.push(key);
+    const known = await database.db.query<{ object_key: string }>('SELECT object_key FROM batches');
+    const present = new Set(known.rows.map((row) => row.object_key));
+    return keys.filter((key) => !present.has(key)).sort();
+  }
+
+  it('a message past maxReceiveCount goes to the dead-letter queue; maintenance reconciles its batch', async () => {
+    const run = randomBytes(4).toString('hex');
+    const batch = {
+      id: `deadletter-${run}`,
+      events: makeBatch(3, Date.parse('2017-06-05T12:00:00Z'), `deadletter-${run}-`),
+    };
+    await receive(webhookEvent(batch.id, batch.events));
+    const messageId = await notified(`batches/${batch.id}.json.gz`);
+    const down = loaderWithoutDatabase();
+    try {
+      for (let round = 1; round <= MAX_RECEIVE_COUNT; round += 1) {
+        const { error } = await deliver(down.loader);
+        expect(error).toMatchObject({ statusCode: 503 });
+      }
+    } finally {
+      await down.end();
+    }
+    // The sixth receive would exceed maxReceiveCount: SQS moves the message to the dead-letter queue.
+    expect((await deliver()).event.Records).toEqual([]);
+    expect(queue.deadLetters.map((m) => [m.messageId, m.attributes.ApproximateReceiveCount])).toEqual([
+      [messageId, String(MAX_RECEIVE_COUNT)],
+    ]);
+    expect(queue.depth).toBe(0);
+    expect(await loadedEvents(`deadletter-${run}-`)).toEqual([]);
+
+    // The hourly MaintainFunction, once the database is back: S3's keys of the last days vs `batches`.
+    const maintain = createMaintainHandler({
+      db: database.db,
+      maintenance: { daysAhead: 1, retentionDays: 0, intervalMs: 3_600_000, reconcileDays: 14 },
+      now: Date.now,
+      logger: silentLogger,
+      reconcile: (deadline) =>
+        reconcile(
+          {
+            store: s3BatchStore(client, s3.bucket),
+            events: createEventStore(database.db),
+            logger: silentLogger,
+          },
+          { windowDays: 14, now: Date.now(), deadline },
+        ),
+    });
+    // Besides this one, the batches of earlier tests that no message loaded (those tests fed none).
+    const unloaded = await unknownKeys();
+    expect(unloaded).toContain(`batches/${batch.id}.json.gz`);
+    const first = await maintain(lambdaEvent<ScheduledEvent>('maintain.json'), maintainContext);
+    expect(first.reconciled).toMatchObject({
+      pending: unloaded.length,
+      loaded: unloaded.length,
+      rejected: 0,
+      failed: [],
+      notTried: 0,
+    });
+    expect(await unknownKeys()).toEqual([]);
+    expect(await loadedEvents(`deadletter-${run}-`)).toEqual(
+      batch.events.map((e) => e.msys.message_event?.event_id).sort(),
+    );
+    // Run again, and redriving the dead letter to the loader: nothing more, nothing twice.
+    const again = await maintain(lambdaEvent<ScheduledEvent>('maintain.json'), maintainContext);
+    expect(again.reconciled).toMatchObject({ pending: 0, loaded: 0 });
+    expect(again.reconciled?.checked).toBe(first.reconciled?.checked);
+    queue.send(JSON.parse(queue.deadLetters[0]?.body as string));
+    expect((await deliver()).response).toEqual({ batchItemFailures: [] });
+    expect(await loadedEvents(`deadletter-${run}-`)).toHaveLength(3);
+  });
 });
+
+/** Enough of Lambda's context for the maintenance handler: 15 minutes left. */
+const maintainContext = {
+  getRemainingTimeInMillis: () => 900_000,
+} as unknown as import('aws-lambda').Context;
 
 /** Stands in for CloudFormation's pre-signed ResponseURL: records what the function PUTs. */
 async function startResponseReceiver() {
@@ -421,7 +636,7 @@ describe('MaintainFunction on its EventBridge schedule', () => {
     await database.db.query("SELECT ensure_events_partition('2031-01-01')");
     const handler = createMaintainHandler({
       db: database.db,
-      maintenance: { daysAhead: 2, retentionDays: 30, intervalMs: 3_600_000 },
+      maintenance: { daysAhead: 2, retentionDays: 30, intervalMs: 3_600_000, reconcileDays: 0 },
       now: () => Date.parse('2031-03-10T12:00:00Z'),
       logger: silentLogger,
     });
@@ -440,11 +655,20 @@ describe('MaintainFunction on its EventBridge schedule', () => {
       DATABASE_URL: database.connectionString,
       PARTITIONS_AHEAD_DAYS: '1',
       RETENTION_DAYS: '0',
+      // No reconciliation here (the SQS tests above run it against s3rver); the bucket is still required.
+      BATCH_BUCKET: 'raw-batches',
+      RECONCILE_DAYS: '0',
     });
     try {
       await maintainHandler(lambdaEvent<ScheduledEvent>('maintain.json'));
     } finally {
-      for (const name of ['DATABASE_URL', 'PARTITIONS_AHEAD_DAYS', 'RETENTION_DAYS']) {
+      for (const name of [
+        'DATABASE_URL',
+        'PARTITIONS_AHEAD_DAYS',
+        'RETENTION_DAYS',
+        'BATCH_BUCKET',
+        'RECONCILE_DAYS',
+      ]) {
         if (saved[name] === undefined) delete process.env[name];
         else process.env[name] = saved[name];
       }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { batchObjectKey } from '../../src/core/batch-key';
 import { encodeEvent } from '../../src/core/events/body-codec';
@@ -173,6 +173,7 @@ describe('on a database (DATABASE_URL) and a data folder', () => {
 
   async function put(id: string, body: string, arrived: number) {
     const path = join(dir, batchObjectKey(id));
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(path, gzipSync(body));
     await utimes(path, new Date(arrived), new Date(arrived));
   }
@@ -409,18 +410,38 @@ describe('on a database (DATABASE_URL) and a data folder', () => {
     const days = new Set(
       existing.rows.map((row) => row.name.replace(/^events_(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3')),
     );
+    // Reconciliation: a batch stored yesterday that nothing loaded, one from before RECONCILE_DAYS (14).
+    await put('never-loaded', JSON.stringify(makeBatch(2, now - 3 * HOUR_MS, 'n-')), now - DAY_MS);
+    await put('too-old', JSON.stringify(makeBatch(1, now - 3 * HOUR_MS, 'o-')), now - 20 * DAY_MS);
     const run = await cli('maintain', '--json');
-    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /^warn: stored batches the database does not know; loading them \{"batches":\d+,"windowDays":14\}\n$/,
+    );
     const ahead = [0, 1, 2, 3].map((n) => utcDay(Date.now() + n * DAY_MS));
-    expect(parse(run)).toEqual({
+    const document = parse(run);
+    expect(document).toEqual({
       created: ahead.filter((day) => !days.has(day)),
       dropped: [],
       daysAhead: 3,
       retentionDays: 30,
+      reconcileDays: 14,
+      reconciled: {
+        checked: expect.any(Number),
+        pending: expect.any(Number),
+        loaded: expect.any(Number),
+        rejected: expect.any(Number),
+        failed: [],
+        notTried: 0,
+      },
     });
+    expect(document.reconciled.loaded).toBeGreaterThanOrEqual(1);
+    expect(document.reconciled.pending).toBe(document.reconciled.loaded + document.reconciled.rejected);
+    expect(await record('never-loaded')).toEqual({ status: 'loaded', replay_count: 0 });
+    expect(await record('too-old')).toBeUndefined();
     const again = await cli('maintain');
-    expect(again.stdout).toBe(
-      'partitions created: none (PARTITIONS_AHEAD_DAYS=3)\npartitions dropped: none (RETENTION_DAYS=30)\n',
+    expect(again.stdout).toMatch(
+      /^partitions created: none \(PARTITIONS_AHEAD_DAYS=3\)\npartitions dropped: none \(RETENTION_DAYS=30\)\nbatches reconciled: \d+ stored in the last 14 days, 0 not loaded before, 0 loaded now, 0 rejected, 0 left \(RECONCILE_DAYS=14\)\n$/,
     );
   });
 

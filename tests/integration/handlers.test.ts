@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2, S3Event } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+import { parseS3Notification } from '../../src/aws/s3-notification';
 import type { BatchStore } from '../../src/core/ports';
 import { createEventReader } from '../../src/db/event-reader';
 import { createEventStore } from '../../src/db/event-store';
-import { createLoadBatchHandler, objectKeys } from '../../src/handlers/load-batch';
+import { createDb } from '../../src/db/pool';
+import { createLoadBatchHandler } from '../../src/handlers/load-batch';
 import { createQueryEventsHandler } from '../../src/handlers/query-events';
 import { createReceiveWebhookHandler } from '../../src/handlers/receive-webhook';
 import { dirBatchStore } from '../../src/local/dir-batch-store';
@@ -51,25 +53,30 @@ describe('Lambda handlers with the events/ samples', () => {
       results: { batch_id: '032d330540298f54f0e8bcc1373f3cfd', stored: true },
     });
 
-    // The S3 notification sample names the object the webhook sample writes.
-    const s3Event = lambdaEvent<S3Event>('load-batch.json');
-    expect(objectKeys(s3Event)).toEqual(['batches/032d330540298f54f0e8bcc1373f3cfd.json.gz']);
+    // The SQS message sample carries the S3 notification of the object the webhook sample writes.
+    const sqsEvent = lambdaEvent<SQSEvent>('load-batch.json');
+    expect(parseS3Notification(sqsEvent.Records[0]?.body as string)).toEqual({
+      kind: 'objects',
+      keys: ['batches/032d330540298f54f0e8bcc1373f3cfd.json.gz'],
+    });
     const load = createLoadBatchHandler({
       store,
       events: createEventStore(database.db),
       logger: silentLogger,
     });
-    const [outcome] = await load(s3Event);
-    expect(outcome).toEqual({
-      status: 'loaded',
-      rejections: {},
-      expired: 0,
-      inserted: 5,
-      duplicates: 0,
-      partitionsCreated: ['2017-05-30'],
+    expect(await load(sqsEvent)).toEqual({ batchItemFailures: [] });
+    const batch = () =>
+      database.db.query('SELECT status, inserted_count, duplicate_count FROM batches WHERE batch_id = $1', [
+        '032d330540298f54f0e8bcc1373f3cfd',
+      ]);
+    expect((await batch()).rows).toEqual([{ status: 'loaded', inserted_count: 5, duplicate_count: 0 }]);
+    // SQS and S3 deliver at least once: the same message again changes nothing.
+    expect(await load(sqsEvent)).toEqual({ batchItemFailures: [] });
+    expect((await batch()).rows).toEqual([{ status: 'loaded', inserted_count: 5, duplicate_count: 0 }]);
+    // S3's test message, sent when the notification is configured, is acknowledged.
+    expect(await load(lambdaEvent<SQSEvent>('load-batch-s3-test-event.json'))).toEqual({
+      batchItemFailures: [],
     });
-    // S3 delivers at least once: the same notification again changes nothing.
-    expect(await load(s3Event)).toEqual([{ status: 'already-loaded' }]);
 
     const query = createQueryEventsHandler({
       reader: createEventReader(database.db),
@@ -137,6 +144,59 @@ describe('Lambda handlers with the events/ samples', () => {
     expect(result.statusCode).toBe(400);
     expect(JSON.parse(result.body as string)).toEqual({
       errors: [{ message: 'Invalid per_page parameter', description: expect.any(String), code: '1200' }],
+    });
+  });
+});
+
+describe('load-batch: what returns to the queue', () => {
+  const sample = () => lambdaEvent<SQSEvent>('load-batch.json');
+  const testEvent = () => lambdaEvent<SQSEvent>('load-batch-s3-test-event.json');
+  /** The sample's message with another id, naming another raw batch. */
+  function messageFor(id: string, key: string): SQSEvent['Records'][number] {
+    const [record] = sample().Records as [SQSEvent['Records'][number]];
+    const body = JSON.parse(record.body);
+    body.Records[0].s3.object.key = key;
+    return { ...record, messageId: id, body: JSON.stringify(body) };
+  }
+
+  it('with the database down, only the batch messages are reported when something else succeeded', async () => {
+    const unreachable = createDb(
+      {
+        connectionString: 'postgresql://events@127.0.0.1:1/events',
+        poolMax: 1,
+        statementTimeoutMs: 0,
+        ssl: false,
+      },
+      silentLogger,
+    );
+    try {
+      const load = createLoadBatchHandler({
+        store,
+        events: createEventStore(unreachable),
+        logger: silentLogger,
+      });
+      const event = { Records: [...testEvent().Records, ...sample().Records] };
+      expect(await load(event)).toEqual({
+        batchItemFailures: [{ itemIdentifier: sample().Records[0]?.messageId }],
+      });
+      // Nothing succeeded at all: the invocation fails (a function error), every message returns.
+      await expect(load(sample())).rejects.toMatchObject({ statusCode: 503 });
+    } finally {
+      await unreachable.end();
+    }
+  });
+
+  it('starts no batch with less than 20 s of the invocation left: those messages return, nothing throws', async () => {
+    const key = 'batches/032d330540298f54f0e8bcc1373f3cfd.json.gz';
+    const load = createLoadBatchHandler({
+      store,
+      events: createEventStore(database.db),
+      logger: silentLogger,
+    });
+    const context = { getRemainingTimeInMillis: () => 15_000 } as unknown as Context;
+    const event = { Records: [messageFor('late-1', key), messageFor('late-2', 'batches/other.json.gz')] };
+    expect(await load(event, context)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'late-1' }, { itemIdentifier: 'late-2' }],
     });
   });
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3BatchStore } from '../../src/aws/s3-batch-store';
+import { parseS3Notification } from '../../src/aws/s3-notification';
 import type { BatchStore } from '../../src/core/ports';
-import { objectKeys } from '../../src/handlers/load-batch';
 import { asAwsS3Event, startS3rver, type TestS3 } from '../helpers/s3rver';
 
 /**
@@ -122,7 +122,8 @@ describe('S3 events', () => {
       eventName: 'ObjectCreated:Put',
       s3: { bucket: { name: s3.bucket }, object: { key: k } },
     });
-    expect(objectKeys(asAwsS3Event(event))).toEqual([k]);
+    // In an SQS message (the bucket notifies LoadQueue), the body is this event as JSON.
+    expect(parseS3Notification(JSON.stringify(asAwsS3Event(event)))).toEqual({ kind: 'objects', keys: [k] });
     // Events keep s3rver's order: once the next write's event is here, a refused write's would be too.
     await s3.waitForEvent(next);
     const forKey = s3.events.filter((e) => e.Records.some((record) => record.s3.object.key === k));
@@ -133,8 +134,9 @@ describe('S3 events', () => {
     const odd = 'batches/a b+c=d&é.json.gz';
     await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: odd, Body: Buffer.from('x') }));
     const event = await s3.waitForEvent(odd);
-    expect(objectKeys(asAwsS3Event(event))).toEqual([odd]);
+    const keys = (body: unknown) => parseS3Notification(JSON.stringify(body));
+    expect(keys(asAwsS3Event(event))).toEqual({ kind: 'objects', keys: [odd] });
     // Fed s3rver's raw key, the decoding meant for real S3 turns its `+` into a space.
-    expect(objectKeys(event)).toEqual(['batches/a b c=d&é.json.gz']);
+    expect(keys(event)).toEqual({ kind: 'objects', keys: ['batches/a b c=d&é.json.gz'] });
   });
 });

@@ -213,17 +213,109 @@ describe('event sources', () => {
     expect(template.Parameters.ApiThrottleRateLimit.Default).toBeGreaterThan(0);
   });
 
-  it('S3 ObjectCreated under batches/ of the raw-batch bucket triggers the loader, and nothing else', () => {
+  it('the bucket notifies LoadQueue of raw batches, and LoadQueue alone feeds the loader, bounded', () => {
+    expect(resources.RawBatchBucket.Properties.NotificationConfiguration).toEqual({
+      QueueConfigurations: [
+        {
+          Event: 's3:ObjectCreated:*',
+          Queue: { 'Fn::GetAtt': ['LoadQueue', 'Arn'] },
+          Filter: {
+            S3Key: {
+              Rules: [
+                { Name: 'prefix', Value: 'batches/' },
+                { Name: 'suffix', Value: '.json.gz' },
+              ],
+            },
+          },
+        },
+      ],
+    });
     expect(events('LoadBatchFunction')).toEqual({
-      RawBatchCreated: {
-        Type: 'S3',
+      RawBatchQueued: {
+        Type: 'SQS',
         Properties: {
-          Bucket: { Ref: 'RawBatchBucket' },
-          Events: 's3:ObjectCreated:*',
-          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'batches/' }] } },
+          Queue: { 'Fn::GetAtt': ['LoadQueue', 'Arn'] },
+          BatchSize: 10,
+          MaximumBatchingWindowInSeconds: 0,
+          // Only the messages whose load failed come back (src/handlers/load-batch.ts).
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          ScalingConfig: { MaximumConcurrency: { Ref: 'LoaderMaxConcurrency' } },
         },
       },
     });
+    // AWS's bounds for MaximumConcurrency: 2 to 1000.
+    expect(template.Parameters.LoaderMaxConcurrency).toMatchObject({
+      Type: 'Number',
+      Default: 2,
+      MinValue: 2,
+      MaxValue: 1000,
+    });
+    const other = Object.entries(functions).filter(
+      ([id, fn]) =>
+        id !== 'LoadBatchFunction' &&
+        Object.values((fn.Properties.Events ?? {}) as Record<string, Json>).some((e) => e.Type !== 'HttpApi'),
+    );
+    expect(other.map(([id]) => id)).toEqual(['MaintainFunction']);
+  });
+
+  it('LoadQueue keeps messages 14 days, hides them 6 × the loader timeout, then dead-letters them', () => {
+    const queue = resources.LoadQueue.Properties;
+    const loaderTimeout = functions.LoadBatchFunction.Properties.Timeout;
+    const window = events('LoadBatchFunction').RawBatchQueued.Properties.MaximumBatchingWindowInSeconds;
+    expect(queue.MessageRetentionPeriod).toBe(14 * 86_400);
+    // AWS: at least six times the function's timeout (plus the batching window).
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * loaderTimeout + window);
+    expect(queue.VisibilityTimeout).toBeLessThanOrEqual(43_200);
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['LoadDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: { Ref: 'LoaderMaxReceiveCount' },
+    });
+    expect(template.Parameters.LoaderMaxReceiveCount).toMatchObject({ Type: 'Number', MinValue: 1 });
+    expect(template.Parameters.LoaderMaxReceiveCount.Default).toBeGreaterThanOrEqual(5);
+    // SQS keeps the first enqueue time when it dead-letters: the DLQ keeps as long as the source.
+    expect(resources.LoadDeadLetterQueue.Properties.MessageRetentionPeriod).toBe(14 * 86_400);
+    for (const id of ['LoadQueue', 'LoadDeadLetterQueue']) {
+      expect(resources[id].Properties.SqsManagedSseEnabled).toBe(true);
+    }
+  });
+
+  it("LoadQueue's policy lets only this stack's bucket send, and exists before the bucket's notification", () => {
+    const policy = resources.LoadQueuePolicy.Properties;
+    expect(policy.Queues).toEqual([{ Ref: 'LoadQueue' }]);
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'RawBatchBucketNotifications',
+        Effect: 'Allow',
+        Principal: { Service: 's3.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['LoadQueue', 'Arn'] },
+        Condition: {
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketName}', { BucketName: bucketName }],
+            },
+          },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        },
+      },
+    ]);
+    expect(resources.RawBatchBucket.DependsOn).toBe('LoadQueuePolicy');
+  });
+
+  it('reserves no concurrency by default (new accounts have a quota of 10); the query reserve is optional', () => {
+    expect(functions.LoadBatchFunction.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(template.Parameters.LoaderReservedConcurrency).toBeUndefined();
+    for (const [id, fn] of Object.entries(functions)) {
+      const reserved = fn.Properties.ReservedConcurrentExecutions;
+      if (reserved === undefined) continue;
+      expect(id).toBe('QueryEventsFunction');
+      const [condition, value] = reserved['Fn::If'];
+      expect(value).toEqual({ Ref: 'QueryReservedConcurrency' });
+      expect(template.Conditions[condition]).toEqual({
+        'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'QueryReservedConcurrency' }, '0'] }],
+      });
+    }
+    expect(template.Parameters.QueryReservedConcurrency.Default).toBe(0);
   });
 
   it('an hourly EventBridge schedule runs maintenance; migrate has no event source but the custom resource', () => {
@@ -282,8 +374,28 @@ describe('least privilege', () => {
     expect(referencesIn(secret.Resource)).toEqual(new Set(['Database', 'ExistingDbCredentialsArn']));
   });
 
-  it('query, maintain and migrate touch no S3 at all and read only the secrets they need', () => {
-    for (const id of ['QueryEventsFunction', 'MaintainFunction', 'MigrateFunction']) {
+  it('maintenance can list the bucket under batches/ and read raw batches (reconciliation), nothing more', () => {
+    const [secret, list, read, ...rest] = statementsOf('MaintainFunction');
+    expect(rest).toEqual([]);
+    expect(secret.Action).toBe('secretsmanager:GetSecretValue');
+    expect(list).toEqual({
+      Sid: 'ListRawBatches',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketName}', { BucketName: bucketName }] },
+      Condition: { StringLike: { 's3:prefix': 'batches/*' } },
+    });
+    expect(read).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: {
+        'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketName}/batches/*', { BucketName: bucketName }],
+      },
+    });
+    expect(functions.MaintainFunction.Properties.Environment.Variables.BATCH_BUCKET).toEqual(bucketName);
+  });
+
+  it('query and migrate touch no S3 at all and read only the secrets they need', () => {
+    for (const id of ['QueryEventsFunction', 'MigrateFunction']) {
       for (const statement of statementsOf(id)) {
         expect(asList(statement.Action)).toEqual(['secretsmanager:GetSecretValue']);
       }
@@ -299,6 +411,11 @@ describe('least privilege', () => {
       [
         's3:GetObject',
         { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketName}/batches/*', { BucketName: bucketName }] },
+      ],
+      // MaintainFunction's reconciliation lists the bucket.
+      [
+        's3:ListBucket',
+        { 'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketName}', { BucketName: bucketName }] },
       ],
       // MigrateFunction's answer to CloudFormation is a PUT to a pre-signed URL in this bucket family.
       [
@@ -413,16 +530,16 @@ describe('dependencies', () => {
     return undefined;
   }
 
-  it('have no cycle, counting the bucket notification SAM wires to the loader', () => {
+  it('have no cycle, counting the bucket notification to LoadQueue and its policy', () => {
     const graph = dependencyGraph();
-    expect(graph.get('RawBatchBucket')).toContain('LoadBatchFunction');
+    expect(graph.get('RawBatchBucket')).toEqual(new Set(['LoadQueue', 'LoadQueuePolicy']));
     expect(findCycle(graph)).toBeUndefined();
   });
 
-  it('the cycle check sees the classic mistake: the loader referring to its bucket', () => {
+  it("the cycle check sees the classic mistake: the queue policy referring to the bucket's ARN", () => {
     const graph = dependencyGraph();
-    graph.get('LoadBatchFunction')?.add('RawBatchBucket');
-    expect(findCycle(graph)).toEqual(expect.arrayContaining(['LoadBatchFunction', 'RawBatchBucket']));
+    graph.get('LoadQueuePolicy')?.add('RawBatchBucket');
+    expect(findCycle(graph)).toEqual(expect.arrayContaining(['LoadQueuePolicy', 'RawBatchBucket']));
   });
 
   it('the schema is migrated before anything uses the database, after the network it needs exists', () => {
@@ -504,22 +621,11 @@ describe('network and database', () => {
     }
   });
 
-  it('the loader retries, then parks the event in SQS; its concurrency is bounded; alarms watch both', () => {
-    const loader = functions.LoadBatchFunction.Properties;
-    expect(loader.EventInvokeConfig).toEqual({
-      MaximumRetryAttempts: 2,
-      MaximumEventAgeInSeconds: 21600,
-      DestinationConfig: {
-        OnFailure: { Type: 'SQS', Destination: { 'Fn::GetAtt': ['LoadFailureQueue', 'Arn'] } },
-      },
-    });
-    expect(loader.ReservedConcurrentExecutions).toEqual({
-      'Fn::If': ['ReserveLoaderConcurrency', { Ref: 'LoaderReservedConcurrency' }, { Ref: 'AWS::NoValue' }],
-    });
+  it('alarms watch the dead-letter queue and the loader errors', () => {
     expect(resources.LoadFailureQueueAlarm.Properties).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoadFailureQueue', 'QueueName'] } }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoadDeadLetterQueue', 'QueueName'] } }],
     });
     expect(resources.LoaderErrorsAlarm.Properties).toMatchObject({
       Namespace: 'AWS/Lambda',
@@ -651,9 +757,10 @@ describe('cold start: each function environment satisfies the configuration its 
     expect((await coldStart('LoadBatchFunction')).storage?.bucket).toBe('resolved-batch_bucket');
   });
 
-  it('MaintainFunction: partitions ahead and retention from the parameters', async () => {
-    const maintenance = (await coldStart('MaintainFunction')).maintenance;
-    expect(maintenance).toMatchObject({ daysAhead: 3, retentionDays: 0 });
+  it('MaintainFunction: partitions ahead, retention, the reconciliation window and its bucket', async () => {
+    const config = await coldStart('MaintainFunction');
+    expect(config.maintenance).toMatchObject({ daysAhead: 3, retentionDays: 0, reconcileDays: 14 });
+    expect(config.storage?.bucket).toBe('resolved-batch_bucket');
   });
 });
 

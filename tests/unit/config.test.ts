@@ -69,7 +69,7 @@ describe('one config model (src/config.ts)', () => {
   it('returns only the sections asked for, frozen, with defaults', () => {
     const config = loadConfig({ AUTH_DISABLED: 'API' }, ['maintenance', 'api']);
     expect(config).toEqual({
-      maintenance: { daysAhead: 3, retentionDays: 0, intervalMs: 3_600_000 },
+      maintenance: { daysAhead: 3, retentionDays: 0, intervalMs: 3_600_000, reconcileDays: 14 },
       api: { auth: { disabled: true, apiKeys: [] } },
     });
     expect(Object.isFrozen(config.api.auth)).toBe(true);

@@ -8,6 +8,7 @@ import { isoMillis } from '../time';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { formatSecondsZ } from './dates';
 import { linkQuery } from './links';
+import { fittingCount, PAGE_BUDGET_BYTES } from './page-size';
 import {
   eventsFilter,
   extensionFilters,
@@ -96,19 +97,25 @@ export interface EventsApiResponse {
 
 /**
  * Shapes one page (SPEC §3.3–3.4). `rows` holds up to perPage + 1 rows: the extra one only tells that a
- * next page exists. `links.next` repeats every filter, the explicit window and the new cursor.
+ * next page exists. A page whose results would pass `budget` bytes (page-size.ts) is cut short: fewer
+ * results, `total_count` unchanged, and `links.next` continues after the last result returned.
+ * `links.next` repeats every filter, the explicit window, per_page and the new cursor.
  */
 export function eventsApiResponse(
   spec: EventsApiSpec,
   rows: readonly StoredRow[],
   total: number,
   path: string = EVENTS_API_PATH,
+  budget: number = PAGE_BUDGET_BYTES,
 ): EventsApiResponse {
-  const page = rows.slice(0, spec.perPage);
-  const results = page.map((row) => toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {}));
+  const candidates = rows.slice(0, spec.perPage);
+  const shaped = candidates.map((row) => toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {}));
+  const fit = fittingCount(shaped, budget);
+  const page = candidates.slice(0, fit);
+  const results = shaped.slice(0, fit);
   const links: { next?: string } = {};
   const last = page[page.length - 1];
-  if (rows.length > spec.perPage && last) {
+  if (rows.length > page.length && last) {
     const next: Array<readonly [string, string]> = [
       ['cursor', encodeCursor({ ts: last.ts, eventId: last.eventId, type: last.type })],
       ['per_page', String(spec.perPage)],

@@ -6,6 +6,7 @@ import { isoMillis, MINUTE_MS } from '../time';
 import { isTimeZone, offsetMs } from './dates';
 import type { Filter } from './filters';
 import { linkQuery } from './links';
+import { fittingCount, PAGE_BUDGET_BYTES, pageSizeDividing } from './page-size';
 import {
   eventsFilter,
   extensionFilters,
@@ -116,8 +117,29 @@ export interface LegacyResponse {
  * Shapes a page (SPEC §2.2): first/previous only after page 1, next/last only before the last page, an
  * empty array when everything fits on one page. Hrefs repeat the window at minute precision in the
  * query's time zone, then the filters.
+ *
+ * A page whose results would pass `budget` bytes (page-size.ts) answers as a page of a smaller
+ * per_page: as many results as fit, rounded down to a size that divides the results before the page,
+ * and every link in that per_page, so that `next` continues exactly after the last result returned
+ * (`total_count` unchanged).
  */
-export function legacyResponse(spec: LegacySpec, rows: readonly StoredRow[], total: number): LegacyResponse {
+export function legacyResponse(
+  spec: LegacySpec,
+  rows: readonly StoredRow[],
+  total: number,
+  budget: number = PAGE_BUDGET_BYTES,
+): LegacyResponse {
+  const shaped = rows.map((row) => toLegacyEvent(row.ts, unwrap(row.element)?.event ?? {}));
+  const fit = fittingCount(shaped, budget);
+  if (fit < shaped.length) {
+    const start = (spec.page - 1) * spec.perPage;
+    const perPage = pageSizeDividing(start, fit);
+    return pageLinks({ ...spec, perPage, page: start / perPage + 1 }, shaped.slice(0, perPage), total);
+  }
+  return pageLinks(spec, shaped, total);
+}
+
+function pageLinks(spec: LegacySpec, results: JsonObject[], total: number): LegacyResponse {
   const lastPage = Math.max(1, Math.ceil(total / spec.perPage));
   const href = (page: number) => {
     const query: Array<readonly [string, string]> = [
@@ -139,11 +161,7 @@ export function legacyResponse(spec: LegacySpec, rows: readonly StoredRow[], tot
     links.push({ href: href(spec.page + 1), rel: 'next' });
     links.push({ href: href(lastPage), rel: 'last' });
   }
-  return {
-    links,
-    results: rows.map((row) => toLegacyEvent(row.ts, unwrap(row.element)?.event ?? {})),
-    total_count: total,
-  };
+  return { links, results, total_count: total };
 }
 
 /** `YYYY-MM-DDTHH:MM` in the zone (seconds only when the window has them). */
