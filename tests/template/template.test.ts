@@ -1,7 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are CloudFormation Fn::Sub templates.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { ROUTES } from '../../src/app';
 import { resolveSecrets } from '../../src/aws/secrets';
@@ -98,6 +99,21 @@ describe("AWS's offline validator (@aws/cloudformation-validate)", () => {
   });
 });
 
+/** cfn-lint, when installed (it is on this project's machines; it is not an npm package): null otherwise. */
+const cfnLint = (() => {
+  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  return probe.error ? null : 'cfn-lint';
+})();
+if (!cfnLint) console.warn('cfn-lint is not on PATH: the cfn-lint checks of template.yaml are skipped');
+
+describe('cfn-lint (it runs the SAM transform, then checks CloudFormation and IAM)', () => {
+  (cfnLint ? it : it.skip)('reports nothing on template.yaml (both branches of every condition)', () => {
+    const result = spawnSync('cfn-lint', ['--format', 'parseable', TEMPLATE_PATH], { encoding: 'utf8' });
+    expect(result.stdout.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
 describe('functions', () => {
   it('are the five the design names', () => {
     expect(Object.keys(functions).sort()).toEqual([
@@ -118,21 +134,22 @@ describe('functions', () => {
     }
   });
 
-  it.each(Object.keys(functions))('%s is built by esbuild from an entry file that exists', (id) => {
-    const { Metadata, Properties } = functions[id];
-    expect(Metadata.BuildMethod).toBe('esbuild');
-    expect(Metadata.BuildProperties).toEqual({
-      Target: 'node22',
-      Format: 'cjs',
-      Minify: true,
-      Sourcemap: true,
-      EntryPoints: [expect.stringMatching(/^src\/handlers\/[a-z-]+\.ts$/)],
-    });
-    const [entry] = Metadata.BuildProperties.EntryPoints;
-    expect(existsSync(join(ROOT, template.Globals.Function.CodeUri, entry))).toBe(true);
-    // esbuild writes <entry>.js at the root of the bundle: that is the file the Handler must name.
-    expect(Properties.Handler).toBe(`${basename(entry, '.ts')}.handler`);
-  });
+  it.each(Object.keys(functions))(
+    '%s is built by the Makefile from the entry file its Handler names',
+    (id) => {
+      const { Metadata, Properties } = functions[id];
+      expect(Metadata).toEqual({ BuildMethod: 'makefile' });
+      // scripts/build.mjs bundles src/handlers/<entry>.ts into <entry>.js at the root of the bundle.
+      const [entry] = String(Properties.Handler).split('.');
+      expect(Properties.Handler).toBe(`${entry}.handler`);
+      expect(
+        existsSync(join(ROOT, template.Globals.Function.CodeUri, 'src', 'handlers', `${entry}.ts`)),
+      ).toBe(true);
+      expect(readFileSync(join(ROOT, 'Makefile'), 'utf8')).toMatch(
+        new RegExp(`^FUNCTIONS :=.* ${id}( |$)`, 'm'),
+      );
+    },
+  );
 
   it('use only property names SAM knows (the validator does not check SAM resources)', () => {
     const known = new Set([
@@ -202,15 +219,57 @@ describe('event sources', () => {
     expect(routed.QueryEventsFunction?.sort()).toEqual(expected('queryEvents'));
   });
 
-  it('the HTTP API is throttled, with property names SAM knows', () => {
+  /** Every route key the functions' HttpApi events declare ("METHOD /path"). */
+  const routeKeys = () =>
+    serverlessFunctions(template).flatMap(([id]) =>
+      Object.values(events(id))
+        .filter((event) => event.Type === 'HttpApi')
+        .map((event) => `${event.Properties.Method} ${event.Properties.Path}`),
+    );
+
+  it('the HTTP API is throttled route by route: the webhook apart from the queries, with names SAM knows', () => {
     const api = resources.HttpApi;
     expect(api.Type).toBe('AWS::Serverless::HttpApi');
-    expect(Object.keys(api.Properties).sort()).toEqual(['DefaultRouteSettings', 'FailOnWarnings']);
-    expect(Object.keys(api.Properties.DefaultRouteSettings).sort()).toEqual([
-      'ThrottlingBurstLimit',
-      'ThrottlingRateLimit',
+    expect(Object.keys(api.Properties).sort()).toEqual([
+      'DefaultRouteSettings',
+      'FailOnWarnings',
+      'RouteSettings',
     ]);
-    expect(template.Parameters.ApiThrottleRateLimit.Default).toBeGreaterThan(0);
+    // The default covers every route without an entry: the query routes.
+    expect(api.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: { Ref: 'QueryThrottleRateLimit' },
+      ThrottlingBurstLimit: { Ref: 'QueryThrottleBurstLimit' },
+    });
+    const settings: Record<string, Json> = api.Properties.RouteSettings;
+    expect(Object.keys(settings).sort()).toEqual(['POST /oauth/token', 'POST /webhook']);
+    for (const key of Object.keys(settings)) {
+      expect(settings[key]).toMatchObject({
+        ThrottlingRateLimit: { Ref: 'WebhookThrottleRateLimit' },
+        ThrottlingBurstLimit: { Ref: 'WebhookThrottleBurstLimit' },
+      });
+      for (const name of Object.keys(settings[key])) {
+        expect(['ThrottlingRateLimit', 'ThrottlingBurstLimit', 'DetailedMetricsEnabled']).toContain(name);
+      }
+    }
+    for (const name of ['Webhook', 'Query'].flatMap((p) => [
+      `${p}ThrottleRateLimit`,
+      `${p}ThrottleBurstLimit`,
+    ])) {
+      expect(template.Parameters[name]).toMatchObject({ Type: 'Number', MinValue: 1 });
+      expect(template.Parameters[name].Default).toBeGreaterThan(0);
+    }
+  });
+
+  it('RouteSettings keys are route keys that exist (API Gateway rejects the stage otherwise; cfn-lint does not check)', () => {
+    const keys = routeKeys();
+    expect(keys).toContain('POST /webhook');
+    for (const key of Object.keys(resources.HttpApi.Properties.RouteSettings)) expect(keys).toContain(key);
+    // The webhook's routes are served by the webhook function, never by the query function.
+    const queryRoutes = Object.values(events('QueryEventsFunction')).map(
+      (event) => `${event.Properties.Method} ${event.Properties.Path}`,
+    );
+    for (const key of Object.keys(resources.HttpApi.Properties.RouteSettings))
+      expect(queryRoutes).not.toContain(key);
   });
 
   it('S3 ObjectCreated under batches/ of the raw-batch bucket triggers the loader, and nothing else', () => {
