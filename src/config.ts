@@ -26,6 +26,8 @@ export const VARIABLES = {
   PG_POOL_MAX: 'database connections per process; 4',
   PG_STATEMENT_TIMEOUT_MS: 'server-side statement timeout in ms, 0 for none; 30000',
   PG_SSL: 'connect to PostgreSQL over TLS, verifying the certificate; false',
+  PG_ROLE:
+    'role every session takes at connection start (as SET ROLE), e.g. events_reader for the query APIs',
   WEBHOOK_USERNAME: 'HTTP Basic user name SparkPost sends (with WEBHOOK_PASSWORD)',
   WEBHOOK_PASSWORD: 'HTTP Basic password SparkPost sends',
   WEBHOOK_PASSWORD_PREVIOUS: 'while rotating: the old Basic password, still accepted (same user name)',
@@ -212,6 +214,8 @@ export interface DbConfig {
   readonly poolMax: number;
   readonly statementTimeoutMs: number;
   readonly ssl: boolean;
+  /** A role every session takes when it connects (sql/007_query_role.sql's events_reader). */
+  readonly role?: string;
 }
 
 /** Housekeeping: partitions created ahead, partitions dropped past retention, how often it runs locally. */
@@ -301,6 +305,10 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
     const connectionString = r.string('DATABASE_URL');
     const host = r.string('DB_HOST');
     const secretArn = r.string('DB_SECRET_ARN');
+    const role = r.string('PG_ROLE');
+    if (role !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+      r.problem('PG_ROLE must be a plain lower-case role name (letters, digits, underscores)');
+    }
     if (
       target === 'aws' &&
       connectionString === undefined &&
@@ -317,6 +325,7 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
       poolMax: r.int('PG_POOL_MAX', 4, { min: 1, max: 100 }),
       statementTimeoutMs: r.int('PG_STATEMENT_TIMEOUT_MS', 30_000),
       ssl: r.bool('PG_SSL', false),
+      ...(role !== undefined ? { role } : {}),
     };
   },
 

@@ -7,6 +7,7 @@ import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudfor
 import { ROUTES } from '../../src/app';
 import { resolveSecrets } from '../../src/aws/secrets';
 import { type Config, loadConfig } from '../../src/config';
+import { clientTimeoutMs } from '../../src/db/pool';
 import { lambdaDb } from '../../src/handlers/lambda';
 import { CONFIG as loadBatchConfig } from '../../src/handlers/load-batch';
 import { CONFIG as maintainConfig } from '../../src/handlers/maintain';
@@ -552,6 +553,44 @@ describe('network and database', () => {
     expect(resources.DatabaseSecurityGroup.Properties.SecurityGroupIngress).toEqual([
       expect.objectContaining({ FromPort: 5432, SourceSecurityGroupId: { Ref: 'LambdaSecurityGroup' } }),
     ]);
+  });
+
+  it('the database never sets AvailabilityZone: Multi-AZ turns on and off in place (with one, off replaces it)', () => {
+    for (const resource of Object.values(resources)) {
+      if (resource.Type === 'AWS::RDS::DBInstance')
+        expect(resource.Properties.AvailabilityZone).toBeUndefined();
+    }
+    expect(resources.Database.Properties.MultiAZ).toEqual({ Ref: 'DbMultiAz' });
+  });
+
+  it("uses the stack's own parameter group, of its engine version's family: partition locks, slow statements, TLS", () => {
+    expect(resources.Database.Properties.DBParameterGroupName).toEqual({ Ref: 'DatabaseParameterGroup' });
+    const group = resources.DatabaseParameterGroup;
+    expect(group.Type).toBe('AWS::RDS::DBParameterGroup');
+    expect(group.Condition).toBe(resources.Database.Condition);
+    // The family follows the major version (a major upgrade brings a group of the new family along).
+    expect(group.Properties.Family).toEqual({ 'Fn::Sub': 'postgres${DbEngineVersion}' });
+    expect(template.Parameters.DbEngineVersion.AllowedPattern).toBe('^[0-9]+$');
+    expect(template.Parameters.DbEngineVersion.Default).toMatch(/^[0-9]+$/);
+    expect(resources.Database.Properties.EngineVersion).toEqual({ Ref: 'DbEngineVersion' });
+    expect(Number(group.Properties.Parameters.max_locks_per_transaction)).toBeGreaterThan(64);
+    expect(Number(group.Properties.Parameters.log_min_duration_statement)).toBeGreaterThan(0);
+    expect(group.Properties.Parameters['rds.force_ssl']).toBe('1');
+  });
+
+  it('the query function runs as the read-only events_reader, its statements cancelled before Lambda or API Gateway give up', () => {
+    const query = functions.QueryEventsFunction.Properties;
+    expect(query.Environment.Variables.PG_ROLE).toBe('events_reader');
+    const timeoutMs = (query.Timeout ?? template.Globals.Function.Timeout) * 1000;
+    const statementMs = Number(query.Environment.Variables.PG_STATEMENT_TIMEOUT_MS);
+    expect(statementMs).toBeGreaterThan(0);
+    // The server cancels at statementMs; the client gives up on a silent server a little later: both
+    // before the function times out, and before the HTTP API's 30 s integration limit.
+    expect(clientTimeoutMs(statementMs)).toBeLessThan(timeoutMs);
+    expect(clientTimeoutMs(statementMs)).toBeLessThan(30_000);
+    expect(readFileSync(join(ROOT, 'sql', '007_query_role.sql'), 'utf8')).toContain(
+      'CREATE ROLE events_reader',
+    );
   });
 
   it('functions speak TLS to PostgreSQL, trusting the RDS certificates the runtime ships', () => {
