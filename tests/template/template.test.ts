@@ -71,6 +71,7 @@ describe("AWS's offline validator (@aws/cloudformation-validate)", () => {
   it.each([
     ['creating its own database (defaults)', {}],
     ['using an existing database', EXISTING_DATABASE],
+    ['with the Secrets Manager endpoint and no route out', { VpcEgress: 'none' }],
   ])('reports no warning, error or fatal finding when %s', (_, parameterOverrides) => {
     const report = engine.validateStandard(new TemplateFile(TEMPLATE_PATH), {
       severityLevel: 'WARN',
@@ -494,6 +495,7 @@ describe('dependencies', () => {
       new Set([
         'S3GatewayEndpoint',
         'SecretsManagerEndpoint',
+        'Ipv6EgressRoute',
         'PrivateSubnetARouteTable',
         'PrivateSubnetBRouteTable',
       ]),
@@ -516,23 +518,60 @@ describe('network and database', () => {
     for (const id of DB_FUNCTIONS) expect(functions[id].Properties.VpcConfig).toBeDefined();
   });
 
-  it('the VPC has no route out: no internet or NAT gateway, no public subnet, only the endpoints', () => {
+  it('the VPC has no way in and no IPv4 way out: no internet or NAT gateway, no public subnet or address', () => {
     const types = Object.values(resources).map((r) => r.Type);
-    for (const forbidden of [
-      'AWS::EC2::InternetGateway',
-      'AWS::EC2::NatGateway',
-      'AWS::EC2::Route',
-      'AWS::EC2::EIP',
-    ]) {
+    for (const forbidden of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP']) {
       expect(types).not.toContain(forbidden);
     }
     expect(resources.PrivateSubnetA.Properties.MapPublicIpOnLaunch).toBe(false);
     expect(resources.PrivateSubnetB.Properties.MapPublicIpOnLaunch).toBe(false);
     expect(resources.S3GatewayEndpoint.Properties.VpcEndpointType).toBe('Gateway');
+    // The one route out: IPv6 through an egress-only gateway (connections out, none in).
+    const routes = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::Route');
+    expect(routes.map(([id]) => id)).toEqual(['Ipv6EgressRoute']);
+    expect(resources.Ipv6EgressRoute).toMatchObject({
+      Condition: 'SecretsOverIpv6',
+      Properties: {
+        DestinationIpv6CidrBlock: '::/0',
+        EgressOnlyInternetGatewayId: { Ref: 'EgressOnlyGateway' },
+      },
+    });
+    expect(resources.EgressOnlyGateway.Type).toBe('AWS::EC2::EgressOnlyInternetGateway');
+    expect(resources.Ipv6EgressRoute.Properties.DestinationCidrBlock).toBeUndefined();
+  });
+
+  it('Secrets Manager without the $7.30 interface endpoint by default: over IPv6 (VpcEgress=ipv6), or the endpoint (none)', () => {
+    expect(template.Parameters.VpcEgress).toMatchObject({ Default: 'ipv6', AllowedValues: ['ipv6', 'none'] });
+    expect(template.Conditions.SecretsOverIpv6).toEqual({
+      'Fn::And': [{ Condition: 'CreateDatabase' }, { 'Fn::Equals': [{ Ref: 'VpcEgress' }, 'ipv6'] }],
+    });
+    expect(template.Conditions.SecretsThroughEndpoint).toEqual({
+      'Fn::And': [{ Condition: 'CreateDatabase' }, { 'Fn::Equals': [{ Ref: 'VpcEgress' }, 'none'] }],
+    });
+    for (const id of ['EgressOnlyGateway', 'Ipv6EgressRoute'])
+      expect(resources[id].Condition).toBe('SecretsOverIpv6');
+    for (const id of ['SecretsManagerEndpoint', 'EndpointSecurityGroup']) {
+      expect(resources[id].Condition).toBe('SecretsThroughEndpoint');
+    }
     expect(resources.SecretsManagerEndpoint.Properties).toMatchObject({
       VpcEndpointType: 'Interface',
       PrivateDnsEnabled: true,
     });
+    // Dual-stack subnets, and functions allowed to use IPv6 when the route exists.
+    for (const subnet of ['PrivateSubnetA', 'PrivateSubnetB']) {
+      expect(resources[subnet].DependsOn).toBe('VpcIpv6Block');
+      expect(JSON.stringify(resources[subnet].Properties.Ipv6CidrBlock)).toContain('Ipv6CidrBlocks');
+    }
+    for (const id of DB_FUNCTIONS) {
+      expect(functions[id].Properties.VpcConfig.Ipv6AllowedForDualStack).toEqual({
+        'Fn::If': ['SecretsOverIpv6', true, false],
+      });
+    }
+    // Out over IPv6 only on 443.
+    const ipv6Egress = resources.LambdaSecurityGroup.Properties.SecurityGroupEgress.filter(
+      (rule: Json) => rule.CidrIpv6 !== undefined,
+    );
+    expect(ipv6Egress).toEqual([expect.objectContaining({ CidrIpv6: '::/0', FromPort: 443, ToPort: 443 })]);
   });
 
   it('the database is private, encrypted, free-tier by default, its password managed by RDS', () => {
