@@ -20,6 +20,7 @@ export const VARIABLES = {
   BATCH_BUCKET: 'AWS: the raw-batch S3 bucket',
   DATABASE_URL: 'PostgreSQL connection string; locally, unset means the embedded PostgreSQL',
   DB_HOST: 'AWS: PostgreSQL host (with DB_SECRET_ARN)',
+  DB_READ_HOST: 'AWS: host the query APIs read events from (Aurora reader endpoint); DB_HOST if unset',
   DB_PORT: 'AWS: PostgreSQL port; 5432',
   DB_NAME: 'AWS: database name; events',
   DB_SECRET_ARN: 'AWS: Secrets Manager secret holding {"username","password"} for the database',
@@ -208,6 +209,8 @@ interface ApiConfig {
 export interface DbConfig {
   readonly connectionString?: string;
   readonly host?: string;
+  /** Where the query APIs read events (an Aurora reader endpoint); `host` when unset. */
+  readonly readHost?: string;
   readonly port: number;
   readonly database: string;
   readonly secretArn?: string;
@@ -304,6 +307,7 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
   db(r, target) {
     const connectionString = r.string('DATABASE_URL');
     const host = r.string('DB_HOST');
+    const readHost = r.string('DB_READ_HOST');
     const secretArn = r.string('DB_SECRET_ARN');
     const role = r.string('PG_ROLE');
     if (role !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
@@ -319,6 +323,7 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
     return {
       ...(connectionString !== undefined ? { connectionString } : {}),
       ...(host !== undefined ? { host } : {}),
+      ...(readHost !== undefined ? { readHost } : {}),
       ...(secretArn !== undefined ? { secretArn } : {}),
       port: r.int('DB_PORT', 5432, { min: 1, max: 65535 }),
       database: r.string('DB_NAME', 'events'),

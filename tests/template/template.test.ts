@@ -72,6 +72,7 @@ describe("AWS's offline validator (@aws/cloudformation-validate)", () => {
     ['creating its own database (defaults)', {}],
     ['using an existing database', EXISTING_DATABASE],
     ['with the Secrets Manager endpoint and no route out', { VpcEgress: 'none' }],
+    ['creating Aurora PostgreSQL Serverless v2', { DatabaseEngine: 'aurora-postgresql-serverless' }],
   ])('reports no warning, error or fatal finding when %s', (_, parameterOverrides) => {
     const report = engine.validateStandard(new TemplateFile(TEMPLATE_PATH), {
       severityLevel: 'WARN',
@@ -340,7 +341,9 @@ describe('least privilege', () => {
       'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketName}/batches/*', { BucketName: bucketName }],
     });
     expect(secret.Action).toBe('secretsmanager:GetSecretValue');
-    expect(referencesIn(secret.Resource)).toEqual(new Set(['Database', 'ExistingDbCredentialsArn']));
+    expect(referencesIn(secret.Resource)).toEqual(
+      new Set(['Database', 'AuroraCluster', 'ExistingDbCredentialsArn']),
+    );
   });
 
   it('query, maintain and migrate touch no S3 at all and read only the secrets they need', () => {
@@ -350,7 +353,7 @@ describe('least privilege', () => {
       }
     }
     expect(referencesIn(statementsOf('QueryEventsFunction')[0].Resource)).toEqual(
-      new Set(['ApiKeysSecret', 'Database', 'ExistingDbCredentialsArn']),
+      new Set(['ApiKeysSecret', 'Database', 'AuroraCluster', 'ExistingDbCredentialsArn']),
     );
   });
 
@@ -369,7 +372,7 @@ describe('least privilege', () => {
     ]);
     const secrets = resources.SecretsManagerEndpoint.Properties.PolicyDocument.Statement;
     expect(secrets.map((s: Json) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
-    expect(referencesIn(secrets)).toEqual(new Set(['ApiKeysSecret', 'Database']));
+    expect(referencesIn(secrets)).toEqual(new Set(['ApiKeysSecret', 'Database', 'AuroraCluster']));
   });
 });
 
@@ -666,6 +669,108 @@ describe('network and database', () => {
   });
 });
 
+describe('DatabaseEngine: RDS for PostgreSQL (default) or Aurora PostgreSQL Serverless v2, same schema', () => {
+  /** The value of `value` once the conditions are decided (Fn::If resolved), other intrinsics kept. */
+  function decide(value: Json, conditions: Record<string, boolean>): Json {
+    if (Array.isArray(value)) return value.map((item) => decide(item, conditions));
+    if (value && typeof value === 'object') {
+      if ('Fn::If' in value) {
+        const [condition, yes, no] = value['Fn::If'];
+        if (!(condition in conditions)) throw new Error(`undecided condition ${condition}`);
+        return decide(conditions[condition] ? yes : no, conditions);
+      }
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decide(v, conditions)]));
+    }
+    return value;
+  }
+  const RDS = { CreateDatabase: true, UseAurora: false };
+  const AURORA = { CreateDatabase: true, UseAurora: true };
+
+  it('is a parameter with the RDS instance as default; each engine has its own resources', () => {
+    expect(template.Parameters.DatabaseEngine).toMatchObject({
+      Default: 'postgres',
+      AllowedValues: ['postgres', 'aurora-postgresql-serverless'],
+    });
+    expect(template.Conditions.UseAurora).toEqual({
+      'Fn::And': [
+        { Condition: 'CreateDatabase' },
+        { 'Fn::Equals': [{ Ref: 'DatabaseEngine' }, 'aurora-postgresql-serverless'] },
+      ],
+    });
+    for (const id of ['Database', 'DatabaseParameterGroup'])
+      expect(resources[id].Condition).toBe('CreateRdsInstance');
+    for (const id of ['AuroraCluster', 'AuroraWriter', 'AuroraClusterParameterGroup']) {
+      expect(resources[id].Condition).toBe('UseAurora');
+    }
+  });
+
+  it('Aurora: a Serverless v2 cluster (no EngineMode), its writer db.serverless, as private and safe as the instance', () => {
+    const cluster = resources.AuroraCluster;
+    expect(cluster.DeletionPolicy).toBe('Snapshot');
+    expect(cluster.Properties).toMatchObject({
+      Engine: 'aurora-postgresql',
+      EngineVersion: { Ref: 'DbEngineVersion' },
+      DatabaseName: 'events',
+      MasterUsername: 'events_admin',
+      ManageMasterUserPassword: true,
+      StorageEncrypted: true,
+      DBSubnetGroupName: { Ref: 'DatabaseSubnetGroup' },
+      DeletionProtection: { Ref: 'DbDeletionProtection' },
+      DBClusterParameterGroupName: { Ref: 'AuroraClusterParameterGroup' },
+      ServerlessV2ScalingConfiguration: {
+        MinCapacity: { Ref: 'AuroraMinCapacity' },
+        MaxCapacity: { Ref: 'AuroraMaxCapacity' },
+        SecondsUntilAutoPause: 300,
+      },
+    });
+    expect(cluster.Properties.EngineMode).toBeUndefined();
+    expect(cluster.Properties.MasterUserPassword).toBeUndefined();
+    expect(resources.AuroraWriter.Properties).toMatchObject({
+      Engine: 'aurora-postgresql',
+      DBClusterIdentifier: { Ref: 'AuroraCluster' },
+      DBInstanceClass: 'db.serverless',
+      PubliclyAccessible: false,
+    });
+    expect(resources.AuroraClusterParameterGroup.Properties.Family).toEqual({
+      'Fn::Sub': 'aurora-postgresql${DbEngineVersion}',
+    });
+    expect(resources.AuroraClusterParameterGroup.Properties.Parameters).toEqual(
+      resources.DatabaseParameterGroup.Properties.Parameters,
+    );
+    expect(template.Parameters.AuroraMinCapacity.MinValue).toBe(0);
+  });
+
+  it.each(DB_FUNCTIONS)('%s: writer host, port and secret of the engine chosen', (id) => {
+    const variables = functions[id].Properties.Environment.Variables;
+    expect(decide(variables.DB_HOST, RDS)).toEqual({ 'Fn::GetAtt': ['Database', 'Endpoint.Address'] });
+    expect(decide(variables.DB_HOST, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'Endpoint.Address'],
+    });
+    expect(decide(variables.DB_PORT, AURORA)).toEqual({ 'Fn::GetAtt': ['AuroraCluster', 'Endpoint.Port'] });
+    expect(decide(variables.DB_SECRET_ARN, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'MasterUserSecret.SecretArn'],
+    });
+    expect(JSON.stringify(decide(statementsOf(id), AURORA))).toContain('AuroraCluster');
+    expect(JSON.stringify(decide(statementsOf(id), AURORA))).not.toContain('"Database"');
+  });
+
+  it('the query function reads events through the reader endpoint on Aurora, and needs no reader host on RDS', () => {
+    const variables = functions.QueryEventsFunction.Properties.Environment.Variables;
+    expect(decide(variables.DB_READ_HOST, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'ReadEndpoint.Address'],
+    });
+    expect(decide(variables.DB_READ_HOST, RDS)).toEqual({ Ref: 'AWS::NoValue' });
+  });
+
+  it('the schema is migrated once the Aurora writer exists, on the host of the engine chosen', () => {
+    const schema = resources.DatabaseSchema.Properties;
+    expect(decide(schema.DatabaseInstance, AURORA)).toEqual({ Ref: 'AuroraWriter' });
+    expect(decide(schema.DatabaseHost, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'Endpoint.Address'],
+    });
+  });
+});
+
 describe('secrets', () => {
   const secretLike = /pass(word)?|secret|token|api_?keys?|credential/i;
 
@@ -784,7 +889,9 @@ describe('cold start: each function environment satisfies the configuration its 
   });
 
   it('QueryEventsFunction: API keys from their secret; LoadBatchFunction: its bucket', async () => {
-    expect((await coldStart('QueryEventsFunction')).api?.auth.apiKeys).toEqual(['generated-key']);
+    const query = await coldStart('QueryEventsFunction');
+    expect(query.api?.auth.apiKeys).toEqual(['generated-key']);
+    expect(query.db).toMatchObject({ role: 'events_reader', readHost: 'resolved-db_read_host' });
     expect((await coldStart('LoadBatchFunction')).storage?.bucket).toBe('resolved-batch_bucket');
   });
 
