@@ -771,6 +771,105 @@ describe('DatabaseEngine: RDS for PostgreSQL (default) or Aurora PostgreSQL Serv
   });
 });
 
+describe('alarms: all to the one SNS topic, e-mailed to AlarmEmail when given', () => {
+  const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+  const alarm = (id: string) => resources[id].Properties;
+
+  it('every alarm notifies the topic, on alarm and back to OK', () => {
+    expect(alarms.length).toBeGreaterThan(5);
+    for (const [, resource] of alarms) {
+      expect(resource.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(resource.Properties.OKActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(resource.Properties.AlarmDescription).toEqual(expect.any(String));
+    }
+  });
+
+  it('AlarmEmail: subscribed only when set, a plain address, and an output that says when nobody reads them', () => {
+    expect(template.Parameters.AlarmEmail.Default).toBe('');
+    const pattern = new RegExp(template.Parameters.AlarmEmail.AllowedPattern);
+    expect(['', 'ops@example.com'].every((value) => pattern.test(value))).toBe(true);
+    expect(['not an address', 'a@b@c'].some((value) => pattern.test(value))).toBe(false);
+    expect(resources.AlarmEmailSubscription).toMatchObject({
+      Condition: 'HasAlarmEmail',
+      Properties: { Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' }, TopicArn: { Ref: 'AlarmTopic' } },
+    });
+    expect(template.Outputs.AlarmsUnread.Condition).toBe('NoAlarmEmail');
+  });
+
+  it('webhook 4xx on its route (detailed metrics on POST /webhook only), and 5xx of the whole API', () => {
+    expect(alarm('WebhookClientErrorsAlarm')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '4xx',
+      Dimensions: [
+        { Name: 'ApiId', Value: { Ref: 'HttpApi' } },
+        { Name: 'Stage', Value: '$default' },
+        { Name: 'Route', Value: 'POST /webhook' },
+      ],
+    });
+    expect(resources.HttpApi.Properties.RouteSettings['POST /webhook'].DetailedMetricsEnabled).toBe(true);
+    expect(resources.HttpApi.Properties.DefaultRouteSettings.DetailedMetricsEnabled).toBeUndefined();
+    expect(alarm('ApiServerErrorsAlarm')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }],
+    });
+  });
+
+  it('maintenance errors', () => {
+    expect(alarm('MaintainErrorsAlarm')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'MaintainFunction' } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it('RDS: free storage (in GiB, from a parameter), CPU credits (T classes only), connections', () => {
+    const storage = alarm('DatabaseFreeStorageAlarm');
+    expect(resources.DatabaseFreeStorageAlarm.Condition).toBe('CreateRdsInstance');
+    expect(storage.Metrics[0].MetricStat.Metric).toEqual({
+      Namespace: 'AWS/RDS',
+      MetricName: 'FreeStorageSpace',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'Database' } }],
+    });
+    expect(storage.Metrics[1]).toMatchObject({ Expression: 'free / 1073741824', ReturnData: true });
+    expect(storage).toMatchObject({
+      Threshold: { Ref: 'DbFreeStorageAlarmGb' },
+      ComparisonOperator: 'LessThanThreshold',
+    });
+    expect(resources.DatabaseCpuCreditsAlarm.Condition).toBe('WatchCpuCredits');
+    expect(JSON.stringify(template.Conditions.WatchCpuCredits)).toContain('"t4g"');
+    expect(alarm('DatabaseCpuCreditsAlarm')).toMatchObject({
+      MetricName: 'CPUCreditBalance',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'Database' } }],
+      ComparisonOperator: 'LessThanThreshold',
+    });
+    expect(alarm('DatabaseConnectionsAlarm')).toMatchObject({
+      MetricName: 'DatabaseConnections',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'Database' } }],
+      Threshold: { Ref: 'DbConnectionsAlarmThreshold' },
+    });
+  });
+
+  it('Aurora: connections and capacity of the cluster instead', () => {
+    for (const id of ['AuroraConnectionsAlarm', 'AuroraCapacityAlarm']) {
+      expect(resources[id].Condition).toBe('UseAurora');
+      expect(alarm(id).Dimensions).toEqual([
+        { Name: 'DBClusterIdentifier', Value: { Ref: 'AuroraCluster' } },
+      ]);
+    }
+    expect(alarm('AuroraCapacityAlarm').MetricName).toBe('ACUUtilization');
+  });
+
+  it('at most 10 alarms for a default deploy (CloudWatch bills alarms past the 10 free ones)', () => {
+    const defaults = alarms.filter(
+      ([, r]) => r.Condition === undefined || ['CreateRdsInstance', 'WatchCpuCredits'].includes(r.Condition),
+    );
+    expect(defaults.length).toBeLessThanOrEqual(10);
+  });
+});
+
 describe('secrets', () => {
   const secretLike = /pass(word)?|secret|token|api_?keys?|credential/i;
 
