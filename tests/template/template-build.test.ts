@@ -1,6 +1,15 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +113,18 @@ describe('sam build: the Makefile target of each function, run as SAM runs it', 
   it('leaves the checkout exactly as it was: files, git status, installed packages', () => {
     expect(before.length).toBeGreaterThan(0);
     expect(after).toBe(before);
+  });
+
+  it('the comparison would see a change: a new file in the checkout, as a build output would be', async () => {
+    const probe = join(ROOT, `build-probe-${process.pid}`);
+    mkdirSync(probe);
+    try {
+      writeFileSync(join(probe, 'out.js'), '');
+      expect(await checkoutState()).not.toBe(after);
+    } finally {
+      rmSync(probe, { recursive: true, force: true });
+    }
+    expect(await checkoutState()).toBe(after);
   });
 
   it.each(built)('%s: ARTIFACTS_DIR holds the bundle its Handler %s finds', (id, handler) => {
