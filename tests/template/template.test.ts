@@ -815,6 +815,24 @@ describe('alarms: all to the one SNS topic, e-mailed to AlarmEmail when given', 
     });
   });
 
+  it('the loader queue: age of its oldest raw batch, and dead letters', () => {
+    expect(alarm('LoadQueueAgeAlarm')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoadQueue', 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const deadLetters = alarms.filter(
+      ([, r]) =>
+        r.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        JSON.stringify(r.Properties.Dimensions) ===
+          JSON.stringify([
+            { Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoadDeadLetterQueue', 'QueueName'] } },
+          ]),
+    );
+    expect(deadLetters).toHaveLength(1);
+  });
+
   it('maintenance errors', () => {
     expect(alarm('MaintainErrorsAlarm')).toMatchObject({
       Namespace: 'AWS/Lambda',
