@@ -20,12 +20,15 @@ export const VARIABLES = {
   BATCH_BUCKET: 'AWS: the raw-batch S3 bucket',
   DATABASE_URL: 'PostgreSQL connection string; locally, unset means the embedded PostgreSQL',
   DB_HOST: 'AWS: PostgreSQL host (with DB_SECRET_ARN)',
+  DB_READ_HOST: 'AWS: host the query APIs read events from (Aurora reader endpoint); DB_HOST if unset',
   DB_PORT: 'AWS: PostgreSQL port; 5432',
   DB_NAME: 'AWS: database name; events',
   DB_SECRET_ARN: 'AWS: Secrets Manager secret holding {"username","password"} for the database',
   PG_POOL_MAX: 'database connections per process; 4',
   PG_STATEMENT_TIMEOUT_MS: 'server-side statement timeout in ms, 0 for none; 30000',
   PG_SSL: 'connect to PostgreSQL over TLS, verifying the certificate; false',
+  PG_ROLE:
+    'role every session takes at connection start (as SET ROLE), e.g. events_reader for the query APIs',
   WEBHOOK_USERNAME: 'HTTP Basic user name SparkPost sends (with WEBHOOK_PASSWORD)',
   WEBHOOK_PASSWORD: 'HTTP Basic password SparkPost sends',
   WEBHOOK_PASSWORD_PREVIOUS: 'while rotating: the old Basic password, still accepted (same user name)',
@@ -208,12 +211,16 @@ interface ApiConfig {
 export interface DbConfig {
   readonly connectionString?: string;
   readonly host?: string;
+  /** Where the query APIs read events (an Aurora reader endpoint); `host` when unset. */
+  readonly readHost?: string;
   readonly port: number;
   readonly database: string;
   readonly secretArn?: string;
   readonly poolMax: number;
   readonly statementTimeoutMs: number;
   readonly ssl: boolean;
+  /** A role every session takes when it connects (sql/007_query_role.sql's events_reader). */
+  readonly role?: string;
 }
 
 /** Housekeeping: partitions created ahead, partitions dropped past retention, how often it runs locally. */
@@ -307,7 +314,12 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
   db(r, target) {
     const connectionString = r.string('DATABASE_URL');
     const host = r.string('DB_HOST');
+    const readHost = r.string('DB_READ_HOST');
     const secretArn = r.string('DB_SECRET_ARN');
+    const role = r.string('PG_ROLE');
+    if (role !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+      r.problem('PG_ROLE must be a plain lower-case role name (letters, digits, underscores)');
+    }
     if (
       target === 'aws' &&
       connectionString === undefined &&
@@ -318,12 +330,14 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
     return {
       ...(connectionString !== undefined ? { connectionString } : {}),
       ...(host !== undefined ? { host } : {}),
+      ...(readHost !== undefined ? { readHost } : {}),
       ...(secretArn !== undefined ? { secretArn } : {}),
       port: r.int('DB_PORT', 5432, { min: 1, max: 65535 }),
       database: r.string('DB_NAME', 'events'),
       poolMax: r.int('PG_POOL_MAX', 4, { min: 1, max: 100 }),
       statementTimeoutMs: r.int('PG_STATEMENT_TIMEOUT_MS', 30_000),
       ssl: r.bool('PG_SSL', false),
+      ...(role !== undefined ? { role } : {}),
     };
   },
 

@@ -45,7 +45,7 @@ const CLIENT_TIMEOUT = 'Query read timeout';
  * How much longer than the server's statement timeout the client waits: enough for the server's own
  * cancellation to arrive first, so the client-side timeout only fires when the server cannot answer.
  */
-const clientTimeoutMs = (statementTimeoutMs: number) =>
+export const clientTimeoutMs = (statementTimeoutMs: number) =>
   statementTimeoutMs + Math.max(1000, Math.round(statementTimeoutMs / 10));
 /** SQLSTATE 23514 check_violation: a row outside every partition's range (e.g. a partition dropped). */
 export const CHECK_VIOLATION = '23514';
@@ -59,7 +59,7 @@ const INVALID_PASSWORD = '28P01';
  */
 export function createDb(
   config: Pick<DbConfig, 'connectionString' | 'host' | 'poolMax' | 'statementTimeoutMs' | 'ssl'> &
-    Partial<Pick<DbConfig, 'port' | 'database'>>,
+    Partial<Pick<DbConfig, 'port' | 'database' | 'role'>>,
   logger: Logger,
   credentials?: DbCredentials,
 ): Db {
@@ -84,6 +84,8 @@ export function createDb(
         }
       : {}),
     ...(config.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
+    // The session's role from its first statement on, as `SET ROLE` (the name is checked by the config).
+    ...(config.role !== undefined ? { options: `-c role=${config.role}` } : {}),
     application_name: 'sparkpost-event-db',
   });
   // An idle client losing its connection must not crash the process; the next query reconnects. Once

@@ -23,6 +23,8 @@ export const handler = httpHandler(
     const { db, api } = loadConfig(env, CONFIG.sections, { target: 'aws' });
     warnIfAuthDisabled(logger, { api: api.auth.disabled });
     const database = await lambdaDb(db);
+    // Aurora: events from the reader endpoint; the API keys (which this function also writes) from DB_HOST.
+    const events = db.readHost !== undefined ? await lambdaDb({ ...db, host: db.readHost }) : database;
     const health = async (): Promise<HealthReport> => {
       try {
         await database.query('SELECT 1');
@@ -31,7 +33,7 @@ export const handler = httpHandler(
         return { status: 'degraded', database: 'unavailable' };
       }
     };
-    const reader = createEventReader(database);
+    const reader = createEventReader(events);
     const keys = createApiKeyService({ store: createApiKeyStore(database), logger });
     return createApp({ logger, query: { reader, now: Date.now, auth: api.auth, keys, health } });
   }),

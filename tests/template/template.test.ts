@@ -1,11 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are CloudFormation Fn::Sub templates.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { ROUTES } from '../../src/app';
 import { resolveSecrets } from '../../src/aws/secrets';
 import { type Config, loadConfig } from '../../src/config';
+import { clientTimeoutMs } from '../../src/db/pool';
 import { lambdaDb } from '../../src/handlers/lambda';
 import { CONFIG as loadBatchConfig } from '../../src/handlers/load-batch';
 import { CONFIG as maintainConfig } from '../../src/handlers/maintain';
@@ -69,6 +71,8 @@ describe("AWS's offline validator (@aws/cloudformation-validate)", () => {
   it.each([
     ['creating its own database (defaults)', {}],
     ['using an existing database', EXISTING_DATABASE],
+    ['with the Secrets Manager endpoint and no route out', { VpcEgress: 'none' }],
+    ['creating Aurora PostgreSQL Serverless v2', { DatabaseEngine: 'aurora-postgresql-serverless' }],
   ])('reports no warning, error or fatal finding when %s', (_, parameterOverrides) => {
     const report = engine.validateStandard(new TemplateFile(TEMPLATE_PATH), {
       severityLevel: 'WARN',
@@ -98,6 +102,21 @@ describe("AWS's offline validator (@aws/cloudformation-validate)", () => {
   });
 });
 
+/** cfn-lint, when installed (it is on this project's machines; it is not an npm package): null otherwise. */
+const cfnLint = (() => {
+  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  return probe.error ? null : 'cfn-lint';
+})();
+if (!cfnLint) console.warn('cfn-lint is not on PATH: the cfn-lint checks of template.yaml are skipped');
+
+describe('cfn-lint (it runs the SAM transform, then checks CloudFormation and IAM)', () => {
+  (cfnLint ? it : it.skip)('reports nothing on template.yaml (both branches of every condition)', () => {
+    const result = spawnSync('cfn-lint', ['--format', 'parseable', TEMPLATE_PATH], { encoding: 'utf8' });
+    expect(result.stdout.trim()).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
 describe('functions', () => {
   it('are the five the design names', () => {
     expect(Object.keys(functions).sort()).toEqual([
@@ -118,21 +137,22 @@ describe('functions', () => {
     }
   });
 
-  it.each(Object.keys(functions))('%s is built by esbuild from an entry file that exists', (id) => {
-    const { Metadata, Properties } = functions[id];
-    expect(Metadata.BuildMethod).toBe('esbuild');
-    expect(Metadata.BuildProperties).toEqual({
-      Target: 'node22',
-      Format: 'cjs',
-      Minify: true,
-      Sourcemap: true,
-      EntryPoints: [expect.stringMatching(/^src\/handlers\/[a-z-]+\.ts$/)],
-    });
-    const [entry] = Metadata.BuildProperties.EntryPoints;
-    expect(existsSync(join(ROOT, template.Globals.Function.CodeUri, entry))).toBe(true);
-    // esbuild writes <entry>.js at the root of the bundle: that is the file the Handler must name.
-    expect(Properties.Handler).toBe(`${basename(entry, '.ts')}.handler`);
-  });
+  it.each(Object.keys(functions))(
+    '%s is built by the Makefile from the entry file its Handler names',
+    (id) => {
+      const { Metadata, Properties } = functions[id];
+      expect(Metadata).toEqual({ BuildMethod: 'makefile' });
+      // scripts/build.mjs bundles src/handlers/<entry>.ts into <entry>.js at the root of the bundle.
+      const [entry] = String(Properties.Handler).split('.');
+      expect(Properties.Handler).toBe(`${entry}.handler`);
+      expect(
+        existsSync(join(ROOT, template.Globals.Function.CodeUri, 'src', 'handlers', `${entry}.ts`)),
+      ).toBe(true);
+      expect(readFileSync(join(ROOT, 'Makefile'), 'utf8')).toMatch(
+        new RegExp(`^FUNCTIONS :=.* ${id}( |$)`, 'm'),
+      );
+    },
+  );
 
   it('use only property names SAM knows (the validator does not check SAM resources)', () => {
     const known = new Set([
@@ -202,15 +222,57 @@ describe('event sources', () => {
     expect(routed.QueryEventsFunction?.sort()).toEqual(expected('queryEvents'));
   });
 
-  it('the HTTP API is throttled, with property names SAM knows', () => {
+  /** Every route key the functions' HttpApi events declare ("METHOD /path"). */
+  const routeKeys = () =>
+    serverlessFunctions(template).flatMap(([id]) =>
+      Object.values(events(id))
+        .filter((event) => event.Type === 'HttpApi')
+        .map((event) => `${event.Properties.Method} ${event.Properties.Path}`),
+    );
+
+  it('the HTTP API is throttled route by route: the webhook apart from the queries, with names SAM knows', () => {
     const api = resources.HttpApi;
     expect(api.Type).toBe('AWS::Serverless::HttpApi');
-    expect(Object.keys(api.Properties).sort()).toEqual(['DefaultRouteSettings', 'FailOnWarnings']);
-    expect(Object.keys(api.Properties.DefaultRouteSettings).sort()).toEqual([
-      'ThrottlingBurstLimit',
-      'ThrottlingRateLimit',
+    expect(Object.keys(api.Properties).sort()).toEqual([
+      'DefaultRouteSettings',
+      'FailOnWarnings',
+      'RouteSettings',
     ]);
-    expect(template.Parameters.ApiThrottleRateLimit.Default).toBeGreaterThan(0);
+    // The default covers every route without an entry: the query routes.
+    expect(api.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: { Ref: 'QueryThrottleRateLimit' },
+      ThrottlingBurstLimit: { Ref: 'QueryThrottleBurstLimit' },
+    });
+    const settings: Record<string, Json> = api.Properties.RouteSettings;
+    expect(Object.keys(settings).sort()).toEqual(['POST /oauth/token', 'POST /webhook']);
+    for (const key of Object.keys(settings)) {
+      expect(settings[key]).toMatchObject({
+        ThrottlingRateLimit: { Ref: 'WebhookThrottleRateLimit' },
+        ThrottlingBurstLimit: { Ref: 'WebhookThrottleBurstLimit' },
+      });
+      for (const name of Object.keys(settings[key])) {
+        expect(['ThrottlingRateLimit', 'ThrottlingBurstLimit', 'DetailedMetricsEnabled']).toContain(name);
+      }
+    }
+    for (const name of ['Webhook', 'Query'].flatMap((p) => [
+      `${p}ThrottleRateLimit`,
+      `${p}ThrottleBurstLimit`,
+    ])) {
+      expect(template.Parameters[name]).toMatchObject({ Type: 'Number', MinValue: 1 });
+      expect(template.Parameters[name].Default).toBeGreaterThan(0);
+    }
+  });
+
+  it('RouteSettings keys are route keys that exist (API Gateway rejects the stage otherwise; cfn-lint does not check)', () => {
+    const keys = routeKeys();
+    expect(keys).toContain('POST /webhook');
+    for (const key of Object.keys(resources.HttpApi.Properties.RouteSettings)) expect(keys).toContain(key);
+    // The webhook's routes are served by the webhook function, never by the query function.
+    const queryRoutes = Object.values(events('QueryEventsFunction')).map(
+      (event) => `${event.Properties.Method} ${event.Properties.Path}`,
+    );
+    for (const key of Object.keys(resources.HttpApi.Properties.RouteSettings))
+      expect(queryRoutes).not.toContain(key);
   });
 
   it('the bucket notifies LoadQueue of raw batches, and LoadQueue alone feeds the loader, bounded', () => {
@@ -371,7 +433,9 @@ describe('least privilege', () => {
       'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketName}/batches/*', { BucketName: bucketName }],
     });
     expect(secret.Action).toBe('secretsmanager:GetSecretValue');
-    expect(referencesIn(secret.Resource)).toEqual(new Set(['Database', 'ExistingDbCredentialsArn']));
+    expect(referencesIn(secret.Resource)).toEqual(
+      new Set(['Database', 'AuroraCluster', 'ExistingDbCredentialsArn']),
+    );
   });
 
   it('maintenance can list the bucket under batches/ and read raw batches (reconciliation), nothing more', () => {
@@ -401,7 +465,7 @@ describe('least privilege', () => {
       }
     }
     expect(referencesIn(statementsOf('QueryEventsFunction')[0].Resource)).toEqual(
-      new Set(['ApiKeysSecret', 'Database', 'ExistingDbCredentialsArn']),
+      new Set(['ApiKeysSecret', 'Database', 'AuroraCluster', 'ExistingDbCredentialsArn']),
     );
   });
 
@@ -425,7 +489,7 @@ describe('least privilege', () => {
     ]);
     const secrets = resources.SecretsManagerEndpoint.Properties.PolicyDocument.Statement;
     expect(secrets.map((s: Json) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
-    expect(referencesIn(secrets)).toEqual(new Set(['ApiKeysSecret', 'Database']));
+    expect(referencesIn(secrets)).toEqual(new Set(['ApiKeysSecret', 'Database', 'AuroraCluster']));
   });
 });
 
@@ -551,6 +615,7 @@ describe('dependencies', () => {
       new Set([
         'S3GatewayEndpoint',
         'SecretsManagerEndpoint',
+        'Ipv6EgressRoute',
         'PrivateSubnetARouteTable',
         'PrivateSubnetBRouteTable',
       ]),
@@ -573,23 +638,60 @@ describe('network and database', () => {
     for (const id of DB_FUNCTIONS) expect(functions[id].Properties.VpcConfig).toBeDefined();
   });
 
-  it('the VPC has no route out: no internet or NAT gateway, no public subnet, only the endpoints', () => {
+  it('the VPC has no way in and no IPv4 way out: no internet or NAT gateway, no public subnet or address', () => {
     const types = Object.values(resources).map((r) => r.Type);
-    for (const forbidden of [
-      'AWS::EC2::InternetGateway',
-      'AWS::EC2::NatGateway',
-      'AWS::EC2::Route',
-      'AWS::EC2::EIP',
-    ]) {
+    for (const forbidden of ['AWS::EC2::InternetGateway', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP']) {
       expect(types).not.toContain(forbidden);
     }
     expect(resources.PrivateSubnetA.Properties.MapPublicIpOnLaunch).toBe(false);
     expect(resources.PrivateSubnetB.Properties.MapPublicIpOnLaunch).toBe(false);
     expect(resources.S3GatewayEndpoint.Properties.VpcEndpointType).toBe('Gateway');
+    // The one route out: IPv6 through an egress-only gateway (connections out, none in).
+    const routes = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::EC2::Route');
+    expect(routes.map(([id]) => id)).toEqual(['Ipv6EgressRoute']);
+    expect(resources.Ipv6EgressRoute).toMatchObject({
+      Condition: 'SecretsOverIpv6',
+      Properties: {
+        DestinationIpv6CidrBlock: '::/0',
+        EgressOnlyInternetGatewayId: { Ref: 'EgressOnlyGateway' },
+      },
+    });
+    expect(resources.EgressOnlyGateway.Type).toBe('AWS::EC2::EgressOnlyInternetGateway');
+    expect(resources.Ipv6EgressRoute.Properties.DestinationCidrBlock).toBeUndefined();
+  });
+
+  it('Secrets Manager without the $7.30 interface endpoint by default: over IPv6 (VpcEgress=ipv6), or the endpoint (none)', () => {
+    expect(template.Parameters.VpcEgress).toMatchObject({ Default: 'ipv6', AllowedValues: ['ipv6', 'none'] });
+    expect(template.Conditions.SecretsOverIpv6).toEqual({
+      'Fn::And': [{ Condition: 'CreateDatabase' }, { 'Fn::Equals': [{ Ref: 'VpcEgress' }, 'ipv6'] }],
+    });
+    expect(template.Conditions.SecretsThroughEndpoint).toEqual({
+      'Fn::And': [{ Condition: 'CreateDatabase' }, { 'Fn::Equals': [{ Ref: 'VpcEgress' }, 'none'] }],
+    });
+    for (const id of ['EgressOnlyGateway', 'Ipv6EgressRoute'])
+      expect(resources[id].Condition).toBe('SecretsOverIpv6');
+    for (const id of ['SecretsManagerEndpoint', 'EndpointSecurityGroup']) {
+      expect(resources[id].Condition).toBe('SecretsThroughEndpoint');
+    }
     expect(resources.SecretsManagerEndpoint.Properties).toMatchObject({
       VpcEndpointType: 'Interface',
       PrivateDnsEnabled: true,
     });
+    // Dual-stack subnets, and functions allowed to use IPv6 when the route exists.
+    for (const subnet of ['PrivateSubnetA', 'PrivateSubnetB']) {
+      expect(resources[subnet].DependsOn).toBe('VpcIpv6Block');
+      expect(JSON.stringify(resources[subnet].Properties.Ipv6CidrBlock)).toContain('Ipv6CidrBlocks');
+    }
+    for (const id of DB_FUNCTIONS) {
+      expect(functions[id].Properties.VpcConfig.Ipv6AllowedForDualStack).toEqual({
+        'Fn::If': ['SecretsOverIpv6', true, false],
+      });
+    }
+    // Out over IPv6 only on 443.
+    const ipv6Egress = resources.LambdaSecurityGroup.Properties.SecurityGroupEgress.filter(
+      (rule: Json) => rule.CidrIpv6 !== undefined,
+    );
+    expect(ipv6Egress).toEqual([expect.objectContaining({ CidrIpv6: '::/0', FromPort: 443, ToPort: 443 })]);
   });
 
   it('the database is private, encrypted, free-tier by default, its password managed by RDS', () => {
@@ -612,6 +714,44 @@ describe('network and database', () => {
     ]);
   });
 
+  it('the database never sets AvailabilityZone: Multi-AZ turns on and off in place (with one, off replaces it)', () => {
+    for (const resource of Object.values(resources)) {
+      if (resource.Type === 'AWS::RDS::DBInstance')
+        expect(resource.Properties.AvailabilityZone).toBeUndefined();
+    }
+    expect(resources.Database.Properties.MultiAZ).toEqual({ Ref: 'DbMultiAz' });
+  });
+
+  it("uses the stack's own parameter group, of its engine version's family: partition locks, slow statements, TLS", () => {
+    expect(resources.Database.Properties.DBParameterGroupName).toEqual({ Ref: 'DatabaseParameterGroup' });
+    const group = resources.DatabaseParameterGroup;
+    expect(group.Type).toBe('AWS::RDS::DBParameterGroup');
+    expect(group.Condition).toBe(resources.Database.Condition);
+    // The family follows the major version (a major upgrade brings a group of the new family along).
+    expect(group.Properties.Family).toEqual({ 'Fn::Sub': 'postgres${DbEngineVersion}' });
+    expect(template.Parameters.DbEngineVersion.AllowedPattern).toBe('^[0-9]+$');
+    expect(template.Parameters.DbEngineVersion.Default).toMatch(/^[0-9]+$/);
+    expect(resources.Database.Properties.EngineVersion).toEqual({ Ref: 'DbEngineVersion' });
+    expect(Number(group.Properties.Parameters.max_locks_per_transaction)).toBeGreaterThan(64);
+    expect(Number(group.Properties.Parameters.log_min_duration_statement)).toBeGreaterThan(0);
+    expect(group.Properties.Parameters['rds.force_ssl']).toBe('1');
+  });
+
+  it('the query function runs as the read-only events_reader, its statements cancelled before Lambda or API Gateway give up', () => {
+    const query = functions.QueryEventsFunction.Properties;
+    expect(query.Environment.Variables.PG_ROLE).toBe('events_reader');
+    const timeoutMs = (query.Timeout ?? template.Globals.Function.Timeout) * 1000;
+    const statementMs = Number(query.Environment.Variables.PG_STATEMENT_TIMEOUT_MS);
+    expect(statementMs).toBeGreaterThan(0);
+    // The server cancels at statementMs; the client gives up on a silent server a little later: both
+    // before the function times out, and before the HTTP API's 30 s integration limit.
+    expect(clientTimeoutMs(statementMs)).toBeLessThan(timeoutMs);
+    expect(clientTimeoutMs(statementMs)).toBeLessThan(30_000);
+    expect(readFileSync(join(ROOT, 'sql', '007_query_role.sql'), 'utf8')).toContain(
+      'CREATE ROLE events_reader',
+    );
+  });
+
   it('functions speak TLS to PostgreSQL, trusting the RDS certificates the runtime ships', () => {
     for (const id of DB_FUNCTIONS) {
       expect(functions[id].Properties.Environment.Variables).toMatchObject({
@@ -632,6 +772,225 @@ describe('network and database', () => {
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'LoadBatchFunction' } }],
     });
+  });
+});
+
+describe('DatabaseEngine: RDS for PostgreSQL (default) or Aurora PostgreSQL Serverless v2, same schema', () => {
+  /** The value of `value` once the conditions are decided (Fn::If resolved), other intrinsics kept. */
+  function decide(value: Json, conditions: Record<string, boolean>): Json {
+    if (Array.isArray(value)) return value.map((item) => decide(item, conditions));
+    if (value && typeof value === 'object') {
+      if ('Fn::If' in value) {
+        const [condition, yes, no] = value['Fn::If'];
+        if (!(condition in conditions)) throw new Error(`undecided condition ${condition}`);
+        return decide(conditions[condition] ? yes : no, conditions);
+      }
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decide(v, conditions)]));
+    }
+    return value;
+  }
+  const RDS = { CreateDatabase: true, UseAurora: false };
+  const AURORA = { CreateDatabase: true, UseAurora: true };
+
+  it('is a parameter with the RDS instance as default; each engine has its own resources', () => {
+    expect(template.Parameters.DatabaseEngine).toMatchObject({
+      Default: 'postgres',
+      AllowedValues: ['postgres', 'aurora-postgresql-serverless'],
+    });
+    expect(template.Conditions.UseAurora).toEqual({
+      'Fn::And': [
+        { Condition: 'CreateDatabase' },
+        { 'Fn::Equals': [{ Ref: 'DatabaseEngine' }, 'aurora-postgresql-serverless'] },
+      ],
+    });
+    for (const id of ['Database', 'DatabaseParameterGroup'])
+      expect(resources[id].Condition).toBe('CreateRdsInstance');
+    for (const id of ['AuroraCluster', 'AuroraWriter', 'AuroraClusterParameterGroup']) {
+      expect(resources[id].Condition).toBe('UseAurora');
+    }
+  });
+
+  it('Aurora: a Serverless v2 cluster (no EngineMode), its writer db.serverless, as private and safe as the instance', () => {
+    const cluster = resources.AuroraCluster;
+    expect(cluster.DeletionPolicy).toBe('Snapshot');
+    expect(cluster.Properties).toMatchObject({
+      Engine: 'aurora-postgresql',
+      EngineVersion: { Ref: 'DbEngineVersion' },
+      DatabaseName: 'events',
+      MasterUsername: 'events_admin',
+      ManageMasterUserPassword: true,
+      StorageEncrypted: true,
+      DBSubnetGroupName: { Ref: 'DatabaseSubnetGroup' },
+      DeletionProtection: { Ref: 'DbDeletionProtection' },
+      DBClusterParameterGroupName: { Ref: 'AuroraClusterParameterGroup' },
+      ServerlessV2ScalingConfiguration: {
+        MinCapacity: { Ref: 'AuroraMinCapacity' },
+        MaxCapacity: { Ref: 'AuroraMaxCapacity' },
+        SecondsUntilAutoPause: 300,
+      },
+    });
+    expect(cluster.Properties.EngineMode).toBeUndefined();
+    expect(cluster.Properties.MasterUserPassword).toBeUndefined();
+    expect(resources.AuroraWriter.Properties).toMatchObject({
+      Engine: 'aurora-postgresql',
+      DBClusterIdentifier: { Ref: 'AuroraCluster' },
+      DBInstanceClass: 'db.serverless',
+      PubliclyAccessible: false,
+    });
+    expect(resources.AuroraClusterParameterGroup.Properties.Family).toEqual({
+      'Fn::Sub': 'aurora-postgresql${DbEngineVersion}',
+    });
+    expect(resources.AuroraClusterParameterGroup.Properties.Parameters).toEqual(
+      resources.DatabaseParameterGroup.Properties.Parameters,
+    );
+    expect(template.Parameters.AuroraMinCapacity.MinValue).toBe(0);
+  });
+
+  it.each(DB_FUNCTIONS)('%s: writer host, port and secret of the engine chosen', (id) => {
+    const variables = functions[id].Properties.Environment.Variables;
+    expect(decide(variables.DB_HOST, RDS)).toEqual({ 'Fn::GetAtt': ['Database', 'Endpoint.Address'] });
+    expect(decide(variables.DB_HOST, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'Endpoint.Address'],
+    });
+    expect(decide(variables.DB_PORT, AURORA)).toEqual({ 'Fn::GetAtt': ['AuroraCluster', 'Endpoint.Port'] });
+    expect(decide(variables.DB_SECRET_ARN, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'MasterUserSecret.SecretArn'],
+    });
+    expect(JSON.stringify(decide(statementsOf(id), AURORA))).toContain('AuroraCluster');
+    expect(JSON.stringify(decide(statementsOf(id), AURORA))).not.toContain('"Database"');
+  });
+
+  it('the query function reads events through the reader endpoint on Aurora, and needs no reader host on RDS', () => {
+    const variables = functions.QueryEventsFunction.Properties.Environment.Variables;
+    expect(decide(variables.DB_READ_HOST, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'ReadEndpoint.Address'],
+    });
+    expect(decide(variables.DB_READ_HOST, RDS)).toEqual({ Ref: 'AWS::NoValue' });
+  });
+
+  it('the schema is migrated once the Aurora writer exists, on the host of the engine chosen', () => {
+    const schema = resources.DatabaseSchema.Properties;
+    expect(decide(schema.DatabaseInstance, AURORA)).toEqual({ Ref: 'AuroraWriter' });
+    expect(decide(schema.DatabaseHost, AURORA)).toEqual({
+      'Fn::GetAtt': ['AuroraCluster', 'Endpoint.Address'],
+    });
+  });
+});
+
+describe('alarms: all to the one SNS topic, e-mailed to AlarmEmail when given', () => {
+  const alarms = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
+  const alarm = (id: string) => resources[id].Properties;
+
+  it('every alarm notifies the topic, on alarm and back to OK', () => {
+    expect(alarms.length).toBeGreaterThan(5);
+    for (const [, resource] of alarms) {
+      expect(resource.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(resource.Properties.OKActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(resource.Properties.AlarmDescription).toEqual(expect.any(String));
+    }
+  });
+
+  it('AlarmEmail: subscribed only when set, a plain address, and an output that says when nobody reads them', () => {
+    expect(template.Parameters.AlarmEmail.Default).toBe('');
+    const pattern = new RegExp(template.Parameters.AlarmEmail.AllowedPattern);
+    expect(['', 'ops@example.com'].every((value) => pattern.test(value))).toBe(true);
+    expect(['not an address', 'a@b@c'].some((value) => pattern.test(value))).toBe(false);
+    expect(resources.AlarmEmailSubscription).toMatchObject({
+      Condition: 'HasAlarmEmail',
+      Properties: { Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' }, TopicArn: { Ref: 'AlarmTopic' } },
+    });
+    expect(template.Outputs.AlarmsUnread.Condition).toBe('NoAlarmEmail');
+  });
+
+  it('webhook 4xx on its route (detailed metrics on POST /webhook only), and 5xx of the whole API', () => {
+    expect(alarm('WebhookClientErrorsAlarm')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '4xx',
+      Dimensions: [
+        { Name: 'ApiId', Value: { Ref: 'HttpApi' } },
+        { Name: 'Stage', Value: '$default' },
+        { Name: 'Route', Value: 'POST /webhook' },
+      ],
+    });
+    expect(resources.HttpApi.Properties.RouteSettings['POST /webhook'].DetailedMetricsEnabled).toBe(true);
+    expect(resources.HttpApi.Properties.DefaultRouteSettings.DetailedMetricsEnabled).toBeUndefined();
+    expect(alarm('ApiServerErrorsAlarm')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }],
+    });
+  });
+
+  it('the loader queue: age of its oldest raw batch, and dead letters', () => {
+    expect(alarm('LoadQueueAgeAlarm')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoadQueue', 'QueueName'] } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const deadLetters = alarms.filter(
+      ([, r]) =>
+        r.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        JSON.stringify(r.Properties.Dimensions) ===
+          JSON.stringify([
+            { Name: 'QueueName', Value: { 'Fn::GetAtt': ['LoadDeadLetterQueue', 'QueueName'] } },
+          ]),
+    );
+    expect(deadLetters).toHaveLength(1);
+  });
+
+  it('maintenance errors', () => {
+    expect(alarm('MaintainErrorsAlarm')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'MaintainFunction' } }],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it('RDS: free storage (in GiB, from a parameter), CPU credits (T classes only), connections', () => {
+    const storage = alarm('DatabaseFreeStorageAlarm');
+    expect(resources.DatabaseFreeStorageAlarm.Condition).toBe('CreateRdsInstance');
+    expect(storage.Metrics[0].MetricStat.Metric).toEqual({
+      Namespace: 'AWS/RDS',
+      MetricName: 'FreeStorageSpace',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'Database' } }],
+    });
+    expect(storage.Metrics[1]).toMatchObject({ Expression: 'free / 1073741824', ReturnData: true });
+    expect(storage).toMatchObject({
+      Threshold: { Ref: 'DbFreeStorageAlarmGb' },
+      ComparisonOperator: 'LessThanThreshold',
+    });
+    expect(resources.DatabaseCpuCreditsAlarm.Condition).toBe('WatchCpuCredits');
+    expect(JSON.stringify(template.Conditions.WatchCpuCredits)).toContain('"t4g"');
+    expect(alarm('DatabaseCpuCreditsAlarm')).toMatchObject({
+      MetricName: 'CPUCreditBalance',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'Database' } }],
+      ComparisonOperator: 'LessThanThreshold',
+    });
+    expect(alarm('DatabaseConnectionsAlarm')).toMatchObject({
+      MetricName: 'DatabaseConnections',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: { Ref: 'Database' } }],
+      Threshold: { Ref: 'DbConnectionsAlarmThreshold' },
+    });
+  });
+
+  it('Aurora: connections and capacity of the cluster instead', () => {
+    for (const id of ['AuroraConnectionsAlarm', 'AuroraCapacityAlarm']) {
+      expect(resources[id].Condition).toBe('UseAurora');
+      expect(alarm(id).Dimensions).toEqual([
+        { Name: 'DBClusterIdentifier', Value: { Ref: 'AuroraCluster' } },
+      ]);
+    }
+    expect(alarm('AuroraCapacityAlarm').MetricName).toBe('ACUUtilization');
+  });
+
+  it('at most 10 alarms for a default deploy (CloudWatch bills alarms past the 10 free ones)', () => {
+    const defaults = alarms.filter(
+      ([, r]) => r.Condition === undefined || ['CreateRdsInstance', 'WatchCpuCredits'].includes(r.Condition),
+    );
+    expect(defaults.length).toBeLessThanOrEqual(10);
   });
 });
 
@@ -753,7 +1112,9 @@ describe('cold start: each function environment satisfies the configuration its 
   });
 
   it('QueryEventsFunction: API keys from their secret; LoadBatchFunction: its bucket', async () => {
-    expect((await coldStart('QueryEventsFunction')).api?.auth.apiKeys).toEqual(['generated-key']);
+    const query = await coldStart('QueryEventsFunction');
+    expect(query.api?.auth.apiKeys).toEqual(['generated-key']);
+    expect(query.db).toMatchObject({ role: 'events_reader', readHost: 'resolved-db_read_host' });
     expect((await coldStart('LoadBatchFunction')).storage?.bucket).toBe('resolved-batch_bucket');
   });
 
