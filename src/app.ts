@@ -127,13 +127,10 @@ export const ROUTES: readonly Route[] = [
     access: 'webhook',
     async serve(request, deps) {
       const outcome = await receiveWebhook(request, deps);
-      if (outcome.status !== 'ping') deps.onBatch?.(outcome.key);
-      return ok({
-        results:
-          outcome.status === 'ping'
-            ? { ping: true }
-            : { batch_id: outcome.batchId, stored: outcome.status === 'stored' },
-      });
+      if (outcome.status === 'ping') return ok({ results: { ping: true } });
+      if (outcome.status === 'test') return ok({ results: { batch_id: outcome.batchId, test: true } });
+      deps.onBatch?.(outcome.key);
+      return ok({ results: { batch_id: outcome.batchId, stored: outcome.status === 'stored' } });
     },
   },
   {

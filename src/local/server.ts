@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { batchIdFor } from '../core/batch-key';
 import type { HttpRequest, HttpResponse } from '../core/http';
 import { toErrorResponse } from '../core/http';
 import { MAX_URI_LENGTH } from '../core/query/params';
@@ -35,6 +36,14 @@ export function createHttpServer(
         body,
       });
     } catch (error) {
+      // Refused while streaming, before the app saw it: say which batch SparkPost will retry, then drop.
+      const givenId = req.headers['x-messagesystems-batch-id'];
+      if (error instanceof PayloadTooLargeError && typeof givenId === 'string') {
+        options.logger.warn('batch refused: too large', {
+          batchId: batchIdFor(givenId, Buffer.alloc(0)),
+          limitBytes: options.maxBodyBytes,
+        });
+      }
       response = toErrorResponse(error, options.logger);
     }
     res.writeHead(response.statusCode, response.headers);
