@@ -11,7 +11,7 @@ import type { Logger } from '../logger';
  * The most the server reads of a request line plus headers (Node's default, set here so that no
  * `--max-http-header-size` changes it). API Gateway's own limit is lower (10 240 bytes).
  */
-export const MAX_HEADER_BYTES = 16 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * The local HTTP server: Node's own http module around the shared app, so that `npm start` answers

@@ -326,6 +326,11 @@ describe("README: SparkPost's client libraries, run against the service", () => 
     return (await child).stdout.trim();
   }
 
+  it('names the node-sparkpost release that is installed and tested (npm sparkpost)', () => {
+    const installed = JSON.parse(readFileSync(require.resolve('sparkpost/package.json'), 'utf8')).version;
+    expect(README).toContain(`npm \`sparkpost\` ${installed}`);
+  });
+
   it('node-sparkpost works by changing origin: the README example pages through the Events API', async () => {
     const [example] = blocks('js').filter((block) => block.includes("require('sparkpost')"));
     expect(example).toContain("origin: 'http://127.0.0.1:3000'");
