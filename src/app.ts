@@ -11,6 +11,7 @@ import {
   requireGrant,
 } from './core/api-keys';
 import { authenticateApi } from './core/auth';
+import { preflight, withCors } from './core/cors';
 import {
   eventsApiDocumentation,
   eventsApiSamples,
@@ -40,6 +41,7 @@ import {
   WEBHOOK_SAMPLES_PATH,
 } from './core/paths';
 import { listMetadataKeys } from './core/query/metadata-keys';
+import { checkUriLength } from './core/query/params';
 import {
   type SearchDeps,
   searchIngestEvents,
@@ -137,13 +139,10 @@ export const ROUTES: readonly Route[] = [
     access: 'webhook',
     async serve(request, deps) {
       const outcome = await receiveWebhook(request, deps);
-      if (outcome.status !== 'ping') deps.onBatch?.(outcome.key);
-      return ok({
-        results:
-          outcome.status === 'ping'
-            ? { ping: true }
-            : { batch_id: outcome.batchId, stored: outcome.status === 'stored' },
-      });
+      if (outcome.status === 'ping') return ok({ results: { ping: true } });
+      if (outcome.status === 'test') return ok({ results: { batch_id: outcome.batchId, test: true } });
+      deps.onBatch?.(outcome.key);
+      return ok({ results: { batch_id: outcome.batchId, stored: outcome.status === 'stored' } });
     },
   },
   {
@@ -334,6 +333,8 @@ export interface AppDeps {
   readonly webhook?: WebhookAppDeps;
   /** Present where this process answers queries (local server, QueryEventsFunction). */
   readonly query?: QueryAppDeps;
+  /** Browser origins allowed to call (CORS_ORIGINS); none by default, as at SparkPost (core/cors.ts). */
+  readonly corsOrigins?: readonly string[];
 }
 
 type Serve = (request: HttpRequest) => Promise<HttpResponse>;
@@ -417,25 +418,27 @@ function bind(route: Route, deps: AppDeps): Bound | undefined {
 /**
  * Routes a request to the core functions. The local server and the Lambda handlers all call this, so
  * paths, authentication and error shapes are the same everywhere. SparkPost ignores a trailing slash.
- * Exact paths are looked up first, then those with parameters, in table order.
+ * Exact paths are looked up first, then those with parameters, in table order. Every route of the table
+ * is known, served here or not: on AWS every request no other function's route takes reaches the query
+ * function (template.yaml's `$default` route), and gets the same 404 or 405 as locally.
  */
 export function createApp(deps: AppDeps): Serve {
-  const exact = new Map<string, Map<string, Bound>>();
-  const patterns: Array<{ pattern: PathPattern; methods: Map<string, Bound> }> = [];
-  const byPath = new Map<string, Map<string, Bound>>();
+  /** Per path, its methods, bound to this process's dependencies or undefined where another function serves them. */
+  type Methods = Map<string, Bound | undefined>;
+  const exact = new Map<string, Methods>();
+  const patterns: Array<{ pattern: PathPattern; methods: Methods }> = [];
+  const byPath = new Map<string, Methods>();
   for (const route of ROUTES) {
-    const serve = bind(route, deps);
-    if (!serve) continue;
     let methods = byPath.get(route.path);
     if (!methods) {
-      methods = new Map<string, Bound>();
+      methods = new Map<string, Bound | undefined>();
       byPath.set(route.path, methods);
       if (route.path.includes('{')) patterns.push({ pattern: patternOf(route.path), methods });
       else exact.set(route.path, methods);
     }
-    methods.set(route.method, serve);
+    methods.set(route.method, bind(route, deps));
   }
-  const find = (path: string): { methods: Map<string, Bound>; params: Params } | undefined => {
+  const find = (path: string): { methods: Methods; params: Params } | undefined => {
     const methods = exact.get(path);
     if (methods) return { methods, params: {} };
     for (const candidate of patterns) {
@@ -444,18 +447,32 @@ export function createApp(deps: AppDeps): Serve {
     }
     return undefined;
   };
+  const origins = deps.corsOrigins ?? [];
 
+  const route = async (request: HttpRequest): Promise<HttpResponse> => {
+    checkUriLength(request.path, request.rawQuery);
+    const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+    const found = find(path);
+    if (!found) throw new NotFoundError(`No resource at ${path}`);
+    const method = request.method.toUpperCase();
+    if (method === 'OPTIONS') return preflight(origins, request, [...found.methods.keys()]);
+    const known = found.methods.has(method)
+      ? method
+      : method === 'HEAD' && found.methods.has('GET')
+        ? 'GET'
+        : undefined;
+    if (known === undefined) throw new MethodNotAllowedError([...found.methods.keys()]);
+    const serve = found.methods.get(known);
+    if (!serve) throw new NotFoundError(`${path} is not served by this function`);
+    return serve(request, found.params);
+  };
   return async (request) => {
+    let response: HttpResponse;
     try {
-      const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
-      const found = find(path);
-      if (!found) throw new NotFoundError(`No resource at ${path}`);
-      const method = request.method.toUpperCase();
-      const serve = found.methods.get(method) ?? (method === 'HEAD' ? found.methods.get('GET') : undefined);
-      if (!serve) throw new MethodNotAllowedError([...found.methods.keys()]);
-      return await serve(request, found.params);
+      response = await route(request);
     } catch (error) {
-      return toErrorResponse(error, deps.logger);
+      response = toErrorResponse(error, deps.logger);
     }
+    return withCors(origins, request, response);
   };
 }

@@ -48,6 +48,8 @@ export const VARIABLES = {
   API_KEY: 'a single query API key (API_KEYS wins)',
   API_KEYS_SECRET_ARN: 'AWS: Secrets Manager secret holding {"api_keys": "k1,k2"}',
   AUTH_DISABLED: 'webhook, api or webhook,api: turn authentication off explicitly',
+  CORS_ORIGINS:
+    'browser origins allowed to call the query APIs (CORS), comma-separated, or *; unset: none, as at SparkPost',
   MAX_BATCH_BYTES: 'largest webhook body accepted, in bytes; 10485760',
   RETENTION_DAYS: 'drop day partitions older than this many days, 0 keeps everything; 0',
   PARTITIONS_AHEAD_DAYS: 'create day partitions this many days ahead; 3',
@@ -202,6 +204,11 @@ export interface ApiAuthConfig {
 
 interface ApiConfig {
   readonly auth: ApiAuthConfig;
+  /**
+   * Browser origins whose cross-origin calls are allowed (CORS): exact origins, or `*` for any. Empty (the
+   * default): none, and a preflight gets SparkPost's 403.
+   */
+  readonly corsOrigins: readonly string[];
 }
 
 /**
@@ -308,7 +315,7 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
     if (target === 'aws' && !disabled && apiKeys.length === 0) {
       r.problem('set API_KEYS_SECRET_ARN or API_KEYS (or API_KEY), or AUTH_DISABLED=api');
     }
-    return { auth: { disabled, apiKeys } };
+    return { auth: { disabled, apiKeys }, corsOrigins: corsOrigins(r) };
   },
 
   db(r, target) {
@@ -360,6 +367,25 @@ const SECTIONS: { readonly [K in Section]: (r: EnvReader, target: Target) => Con
     return { level };
   },
 };
+
+/** An origin as a browser sends it: scheme, host and optional port, nothing after. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+
+function corsOrigins(r: EnvReader): string[] {
+  const items = (r.string('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((item) => item.trim().replace(/\/$/, ''))
+    .filter(Boolean);
+  if (items.includes('*')) {
+    if (items.length > 1) r.problem('CORS_ORIGINS is either * or a list of origins, not both');
+    return ['*'];
+  }
+  const bad = items.filter((item) => !ORIGIN.test(item));
+  if (bad.length > 0) {
+    r.problem(`CORS_ORIGINS takes origins such as https://app.example.com (got "${bad.join(', ')}")`);
+  }
+  return items.filter((item) => ORIGIN.test(item)).map((item) => item.toLowerCase());
+}
 
 /** A `_PREVIOUS` variable only makes sense beside the one it is the previous value of. */
 function previousOf(

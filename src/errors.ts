@@ -67,17 +67,45 @@ export class ResourceNotFoundError extends AppError {
   }
 }
 
+/** No resource at this path (404, extended code 1101 "invalid URI"). */
 export class NotFoundError extends AppError {
   constructor(description: string) {
     super(404, '1101', 'Resource could not be found', description);
   }
 }
 
+/**
+ * A request URI over SparkPost's 4096-character limit. SparkPost documents the limit (events.apib L13)
+ * but not its answer; its extended-code table (support-docs extended-error-codes.md) gives an invalid
+ * query string 404 with code 1103, and an invalid URI 404 with code 1101: the path alone over the limit.
+ */
+export class UriTooLongError extends AppError {
+  constructor(part: 'path' | 'query', limit: number) {
+    super(
+      404,
+      part === 'query' ? '1103' : '1101',
+      'URI too long',
+      `The request URI must be at most ${limit} characters`,
+    );
+  }
+}
+
+/** A method the path does not take (405 with Allow, extended code 1102 "invalid HTTP method"). */
 export class MethodNotAllowedError extends AppError {
   constructor(allow: readonly string[]) {
-    super(405, '1101', 'Method not allowed', `Allowed: ${allow.join(', ')}`, {
+    super(405, '1102', 'Method not allowed', `Allowed: ${allow.join(', ')}`, {
       headers: { allow: allow.join(', ') },
     });
+  }
+}
+
+/**
+ * A request line and headers larger than the server reads (431). SparkPost's table has no code for it;
+ * 1300 ("invalid data format/type/length") is the nearest.
+ */
+export class HeadersTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(431, '1300', 'Request header fields too large', `The request headers exceed ${limitBytes} bytes`);
   }
 }
 

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
-import { BATCH_PREFIX, batchIdFromKey } from './batch-key';
+import { BATCH_PREFIX, batchIdFromKey, isTestBatchKey } from './batch-key';
 import { type PackedRows, packableEvent, packing } from './events/chunks';
 import {
   addOutcome,
@@ -68,6 +68,9 @@ type PreparedBatch =
     }
   | { readonly kind: 'ignored'; readonly key: string; readonly reason: string };
 
+/** Why a SparkPost test batch is never loaded (webhook.ts keeps it under its own key). */
+const TEST_BATCH_NOT_LOADED = 'a SparkPost "Send Test Batch" sample: kept, not loaded';
+
 /** Elements turned into rows between two turns of the event loop, so a large batch never stalls the webhook. */
 const ELEMENTS_PER_TURN = 64;
 
@@ -79,6 +82,7 @@ async function prepareBatch(
   key: string,
   deps: Pick<LoadDeps, 'store' | 'retention'>,
 ): Promise<PreparedBatch> {
+  if (isTestBatchKey(key)) return { kind: 'ignored', key, reason: TEST_BATCH_NOT_LOADED };
   const batchId = batchIdFromKey(key);
   if (batchId === undefined) return { kind: 'ignored', key, reason: 'not a raw batch key' };
   const started = performance.now();

@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { InvalidBodyError, PayloadTooLargeError, UnavailableError, ValidationError } from '../errors';
 import type { Logger } from '../logger';
-import { batchIdFor, batchObjectKey } from './batch-key';
+import { batchIdFor, batchObjectKey, TEST_BATCH_ID, testBatchObjectKey } from './batch-key';
 import { header } from './http';
 import type { BatchStore } from './ports';
 
@@ -23,7 +23,8 @@ export interface WebhookDeps {
 export type WebhookOutcome =
   | { readonly status: 'ping' }
   | {
-      readonly status: 'stored' | 'duplicate';
+      /** `test`: SparkPost's "Send Test Batch", kept under a key of its own and never loaded. */
+      readonly status: 'stored' | 'duplicate' | 'test';
       readonly batchId: string;
       readonly key: string;
       readonly events: number;
@@ -35,12 +36,17 @@ export type WebhookOutcome =
  * not parsed here and the database is not touched, so a database outage loses nothing.
  */
 export async function receiveWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookOutcome> {
-  const body = await decodeBody(request, deps.maxBatchBytes);
+  const givenId = header(request.headers, 'x-messagesystems-batch-id');
+  const body = await decodeBody(request, deps.maxBatchBytes).catch((error: unknown) => {
+    if (error instanceof PayloadTooLargeError) refusedTooLarge(givenId, request.body, deps);
+    throw error;
+  });
   const batch = parseBatch(body);
   if (isPing(batch)) return { status: 'ping' };
 
-  const batchId = batchIdFor(header(request.headers, 'x-messagesystems-batch-id'), body);
-  const key = batchObjectKey(batchId);
+  const batchId = batchIdFor(givenId, body);
+  const test = batchId === TEST_BATCH_ID;
+  const key = test ? testBatchObjectKey(batchId, body) : batchObjectKey(batchId);
   let written: 'created' | 'exists';
   try {
     // Level 1: the fastest gzip, on the path SparkPost waits on (about 1 ms for 350 events instead of
@@ -49,8 +55,32 @@ export async function receiveWebhook(request: WebhookRequest, deps: WebhookDeps)
   } catch (error) {
     throw new UnavailableError('The batch could not be stored; retry later', { cause: error });
   }
+  if (test) {
+    // SparkPost's app sends it from the webhook's Test tab: sample events, not real ones.
+    deps.logger.info('test batch received; kept, not loaded', {
+      batchId,
+      key,
+      events: batch.length,
+      written,
+    });
+    return { status: 'test', batchId, key, events: batch.length };
+  }
   deps.logger.info('batch received', { batchId, events: batch.length, bytes: body.length, written });
   return { status: written === 'created' ? 'stored' : 'duplicate', batchId, key, events: batch.length };
+}
+
+/**
+ * Logs a batch refused as too large, with its id: SparkPost retries it for 8 hours and then drops it
+ * (developers.sparkpost.com webhooks.apib L11; support-docs webhook-data-streams.md L17-19), so the log
+ * is where the loss can be seen, and the batch found again by id, while MAX_BATCH_BYTES is raised.
+ */
+function refusedTooLarge(givenId: string | undefined, received: Buffer, deps: WebhookDeps): void {
+  deps.logger.warn('batch refused: too large', {
+    // SparkPost always sends the header; without it the id would be the digest of a body never stored.
+    ...(givenId !== undefined ? { batchId: batchIdFor(givenId, received) } : {}),
+    bytes: received.length,
+    limitBytes: deps.maxBatchBytes,
+  });
 }
 
 async function decodeBody(request: WebhookRequest, maxBytes: number): Promise<Buffer> {

@@ -35,6 +35,10 @@ export const handler = httpHandler(
     };
     const reader = createEventReader(events);
     const keys = createApiKeyService({ store: createApiKeyStore(database), logger });
-    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth, keys, health } });
+    return createApp({
+      logger,
+      corsOrigins: api.corsOrigins,
+      query: { reader, now: Date.now, auth: api.auth, keys, health },
+    });
   }),
 );

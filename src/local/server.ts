@@ -1,8 +1,17 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { batchIdFor } from '../core/batch-key';
 import type { HttpRequest, HttpResponse } from '../core/http';
 import { encodeResponse, toErrorResponse } from '../core/http';
-import { PayloadTooLargeError } from '../errors';
+import { MAX_URI_LENGTH } from '../core/query/params';
+import { AppError, HeadersTooLargeError, PayloadTooLargeError, UriTooLongError } from '../errors';
 import type { Logger } from '../logger';
+
+/**
+ * The most the server reads of a request line plus headers (Node's default, set here so that no
+ * `--max-http-header-size` changes it). API Gateway's own limit is lower (10 240 bytes).
+ */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * The local HTTP server: Node's own http module around the shared app, so that `npm start` answers
@@ -12,7 +21,7 @@ export function createHttpServer(
   app: (request: HttpRequest) => Promise<HttpResponse>,
   options: { readonly maxBodyBytes: number; readonly logger: Logger },
 ): Server {
-  return createServer(async (req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, async (req, res) => {
     const started = performance.now();
     let response: HttpResponse;
     try {
@@ -27,6 +36,14 @@ export function createHttpServer(
         body,
       });
     } catch (error) {
+      // Refused while streaming, before the app saw it: say which batch SparkPost will retry, then drop.
+      const givenId = req.headers['x-messagesystems-batch-id'];
+      if (error instanceof PayloadTooLargeError && typeof givenId === 'string') {
+        options.logger.warn('batch refused: too large', {
+          batchId: batchIdFor(givenId, Buffer.alloc(0)),
+          limitBytes: options.maxBodyBytes,
+        });
+      }
       response = toErrorResponse(error, options.logger);
     }
     const encoded = encodeResponse({ headers: flattenHeaders(req.headers) }, response);
@@ -39,6 +56,48 @@ export function createHttpServer(
       ms: Math.round(performance.now() - started),
     });
   });
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+    refuseUnparsed(error, socket, options.logger),
+  );
+  return server;
+}
+
+/**
+ * A request Node could not parse gets SparkPost's error shape too, not Node's bare status line: an
+ * over-long request line the same 404 (code 1103) as a URI over 4096 characters gets from the app, a
+ * header block over MAX_HEADER_BYTES 431, anything else malformed 400. Nothing was routed, so the
+ * connection closes.
+ */
+function refuseUnparsed(
+  error: NodeJS.ErrnoException & { rawPacket?: Buffer },
+  socket: Duplex,
+  logger: Logger,
+): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  let refusal: AppError;
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    const packet = error.rawPacket?.toString('latin1') ?? '';
+    const lineEnd = packet.indexOf('\r\n');
+    const requestLine = lineEnd < 0 ? packet : packet.slice(0, lineEnd);
+    refusal =
+      lineEnd < 0 || requestLine.length > MAX_URI_LENGTH
+        ? new UriTooLongError('query', MAX_URI_LENGTH)
+        : new HeadersTooLargeError(MAX_HEADER_BYTES);
+  } else {
+    refusal = new AppError(400, '1200', 'Bad request', 'The request could not be parsed as HTTP/1.1');
+  }
+  logger.info('unparsable request', { parseError: error.code });
+  const response = toErrorResponse(refusal, logger);
+  const head = [
+    `HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode] ?? ''}`,
+    ...Object.entries(response.headers).map(([name, value]) => `${name}: ${value}`),
+    `content-length: ${Buffer.byteLength(response.body)}`,
+    'connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${response.body}`);
 }
 
 function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string | undefined> {

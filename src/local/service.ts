@@ -105,6 +105,7 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
   };
   const app = createApp({
     logger,
+    corsOrigins: config.api.corsOrigins,
     webhook: {
       store,
       auth: webhookAuth,

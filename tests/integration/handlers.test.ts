@@ -132,6 +132,35 @@ describe('Lambda handlers with the events/ samples', () => {
     expect(JSON.parse(refused.body as string).errors[0].message).toBe('Unauthorized.');
   });
 
+  it("query-events answers what the $default route brings (unrouted paths, other methods) with SparkPost's 404/405", async () => {
+    const query = createQueryEventsHandler({
+      reader: createEventReader(database.db),
+      now: Date.now,
+      auth: { disabled: false, apiKeys: ['change-me-api-key'] },
+      logger: silentLogger,
+    });
+    const sample = lambdaEvent<APIGatewayProxyEventV2>('query-events.json');
+    const routed = (method: string, path: string) =>
+      query({
+        ...sample,
+        routeKey: '$default',
+        rawPath: path,
+        rawQueryString: '',
+        requestContext: {
+          ...sample.requestContext,
+          routeKey: '$default',
+          http: { ...sample.requestContext.http, method, path },
+        },
+      });
+    const wrongMethod = await routed('GET', '/webhook');
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers?.allow).toBe('POST');
+    expect(JSON.parse(wrongMethod.body as string).errors[0]).toMatchObject({ code: '1102' });
+    const unknown = await routed('GET', '/api/v1/transmissions');
+    expect(unknown.statusCode).toBe(404);
+    expect(JSON.parse(unknown.body as string).errors[0]).toMatchObject({ code: '1101' });
+  });
+
   it('query-events answers bad parameters with 400 in SparkPost shape', async () => {
     const query = createQueryEventsHandler({
       reader: createEventReader(database.db),

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -292,4 +292,65 @@ describe('README: the CLI section, run as its examples say', () => {
     const replay = outputs.find((block) => block.startsWith('replayed')) as string;
     expect(shape((await runCli(['replay', '--all'], env)).stdout)).toEqual(shape(replay));
   });
+});
+
+describe("README: SparkPost's client libraries, run against the service", () => {
+  let test: TestService;
+  beforeAll(async () => {
+    test = await startTestService();
+    const real = readFileSync(join(__dirname, '..', 'fixtures', 'webhook-real-batch-2017.json'));
+    expect((await test.postBatch(real, { batchId: 'readme-clients' })).status).toBe(200);
+    await test.loaded();
+  });
+  afterAll(async () => {
+    await test.stop();
+  });
+
+  /** What the examples print, from the API itself: the count and the types, newest first. */
+  async function expected(): Promise<string> {
+    const response = await test.get(
+      '/api/v1/events/message?events=delivery,open,click&from=2017-05-30T00:00:00Z&to=2017-05-31T00:00:00Z',
+    );
+    const body = await json(response);
+    expect(body.results.length).toBeGreaterThan(2);
+    return `${body.results.length} ${body.results.map((event: { type: string }) => event.type).join(',')}`;
+  }
+
+  /** Runs an example on stdin, with the service's URL and the test key, from the checkout's root. */
+  async function run(command: string, args: string[], example: string): Promise<string> {
+    const child = promisify(execFile)(command, args, {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, KEY: 'test-api-key' },
+    });
+    child.child.stdin?.end(example.replaceAll('http://127.0.0.1:3000', test.service.url));
+    return (await child).stdout.trim();
+  }
+
+  it('names the node-sparkpost release that is installed and tested (npm sparkpost)', () => {
+    const installed = JSON.parse(readFileSync(require.resolve('sparkpost/package.json'), 'utf8')).version;
+    expect(README).toContain(`npm \`sparkpost\` ${installed}`);
+  });
+
+  it('node-sparkpost works by changing origin: the README example pages through the Events API', async () => {
+    const [example] = blocks('js').filter((block) => block.includes("require('sparkpost')"));
+    expect(example).toContain("origin: 'http://127.0.0.1:3000'");
+    expect(await run(process.execPath, ['-'], example as string)).toBe(await expected());
+  });
+
+  // python-sparkpost has no events resource, so the README's Python example uses requests directly.
+  const python = (() => {
+    try {
+      execFileSync('python3', ['-c', 'import requests']);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  (python ? it : it.skip)(
+    'the Python example (requests, as python-sparkpost has no events resource) pages through the Events API',
+    async () => {
+      const [example] = blocks('python');
+      expect(await run('python3', ['-'], example as string)).toBe(await expected());
+    },
+  );
 });

@@ -219,7 +219,17 @@ describe('event sources', () => {
         .sort();
     expect(Object.keys(routed).sort()).toEqual(['QueryEventsFunction', 'ReceiveWebhookFunction']);
     expect(routed.ReceiveWebhookFunction?.sort()).toEqual(expected('receiveWebhook'));
-    expect(routed.QueryEventsFunction?.sort()).toEqual(expected('queryEvents'));
+    // Plus the catch-all: every path and method no route takes reaches the query function's app.
+    expect(routed.QueryEventsFunction?.sort()).toEqual([...expected('queryEvents'), 'ANY $default'].sort());
+  });
+
+  it("routes everything else ($default, any method) to the query function, which answers SparkPost's 404/405", () => {
+    const defaults = serverlessFunctions(template).flatMap(([id]) =>
+      Object.values(events(id))
+        .filter((event) => event.Type === 'HttpApi' && event.Properties.Path === '$default')
+        .map((event) => [id, event.Properties.Method]),
+    );
+    expect(defaults).toEqual([['QueryEventsFunction', 'ANY']]);
   });
 
   /** Every route key the functions' HttpApi events declare ("METHOD /path"). */

@@ -70,7 +70,7 @@ describe('one config model (src/config.ts)', () => {
     const config = loadConfig({ AUTH_DISABLED: 'API' }, ['maintenance', 'api']);
     expect(config).toEqual({
       maintenance: { daysAhead: 3, retentionDays: 0, intervalMs: 3_600_000, reconcileDays: 14 },
-      api: { auth: { disabled: true, apiKeys: [] } },
+      api: { auth: { disabled: true, apiKeys: [] }, corsOrigins: [] },
     });
     expect(Object.isFrozen(config.api.auth)).toBe(true);
   });
@@ -194,5 +194,24 @@ describe('webhook authentication settings', () => {
       'WEBHOOK_OAUTH_CLIENT_SECRET_PREVIOUS needs WEBHOOK_OAUTH_CLIENT_SECRET',
       'WEBHOOK_HEADER_PREVIOUS needs WEBHOOK_HEADER',
     ]);
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  const origins = (value: string) => loadConfig({ CORS_ORIGINS: value }, ['api']).api.corsOrigins;
+
+  it('reads a comma list of origins, or *, and none when unset (SparkPost allows no browser calls)', () => {
+    expect(loadConfig({}, ['api']).api.corsOrigins).toEqual([]);
+    expect(origins('https://App.example.com, http://localhost:5173/')).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(origins('*')).toEqual(['*']);
+  });
+
+  it('names a value that is not an origin, or * mixed with origins', () => {
+    expect(() => origins('app.example.com')).toThrow(/CORS_ORIGINS takes origins/);
+    expect(() => origins('https://app.example.com/path')).toThrow(/CORS_ORIGINS takes origins/);
+    expect(() => origins('*,https://app.example.com')).toThrow(/either \* or a list/);
   });
 });

@@ -47,6 +47,25 @@ describe('parseEventsApiQuery', () => {
     },
   );
 
+  it.each([
+    ['Events API (events.apib L120-123)', (query: string) => parseEventsApiQuery(query, now)],
+    ['legacy API (message-events.apib L47-50)', (query: string) => parseLegacyQuery(query, now)],
+  ])('%s: with only to given, from defaults to 24 hours ago, as SparkPost documents it', (_api, parse) => {
+    const spec = parse('to=2026-11-27T09:00');
+    expect(spec.to).toBe(Date.UTC(2026, 10, 27, 9, 0));
+    expect(spec.from).toBe(now - 24 * 3_600_000);
+  });
+
+  it('refuses a to older than the default from (24 hours ago) with a 400 that says why', () => {
+    expect(() => parseEventsApiQuery('to=2026-11-20T00:00', now)).toThrow(
+      expect.objectContaining({
+        statusCode: 400,
+        message: 'Invalid time range',
+        description: expect.stringContaining('24 hours ago'),
+      }),
+    );
+  });
+
   it('reads both documented time formats as UTC', () => {
     const spec = parseEventsApiQuery('from=2026-11-01T08:30&to=2026-11-02T09:15:20Z', now);
     expect(spec.from).toBe(Date.UTC(2026, 10, 1, 8, 30));
@@ -83,7 +102,6 @@ describe('parseEventsApiQuery', () => {
     ['bounce_classes=10,abc'],
     ['subaccounts=x'],
     ['ab_test_versions=1'],
-    [`recipients=${'a'.repeat(4100)}`],
     ['from=0000-01-01T00:00+00:01'],
     ['to=9999-12-31T23:59-00:01'],
   ])('refuses %s with a 400', (query) => {
@@ -91,6 +109,19 @@ describe('parseEventsApiQuery', () => {
     expect(() => parseEventsApiQuery(query, now)).toThrow(
       expect.objectContaining({ statusCode: 400, expose: true }),
     );
+  });
+});
+
+describe("SparkPost's 4096-character URI limit (events.apib L13)", () => {
+  it('refuses a longer URI with 404 and code 1103, "invalid query string" in SparkPost\'s extended-code table', () => {
+    expect(() => parseEventsApiQuery(`recipients=${'a'.repeat(4100)}`, now)).toThrow(
+      expect.objectContaining({ statusCode: 404, code: '1103', message: 'URI too long' }),
+    );
+  });
+
+  it('takes a URI of exactly 4096 characters', () => {
+    const path = '/api/v1/events/message?recipients=';
+    expect(() => parseEventsApiQuery(`recipients=${'a'.repeat(4096 - path.length)}`, now)).not.toThrow();
   });
 });
 

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors';
+import { UriTooLongError, ValidationError } from '../../errors';
 import { KNOWN_EVENT_TYPES, MESSAGE_EVENT_TYPES, OTHER_EVENT_TYPES } from '../events/event-types';
 import { INGEST_API_PATH } from '../paths';
 import { DAY_MS, MINUTE_MS } from '../time';
@@ -10,8 +10,8 @@ import { type Filter, type FilterField, splitList } from './filters';
  * parameters turned into filters through a table of parameter → field.
  */
 
-/** SparkPost's URI limit for event searches (SPEC §1). */
-const MAX_URI_LENGTH = 4096;
+/** SparkPost's URI limit for event searches (SPEC §1; developers.sparkpost.com events.apib L13). */
+export const MAX_URI_LENGTH = 4096;
 const DEFAULT_PER_PAGE = 1000;
 const MAX_PER_PAGE = 10_000;
 
@@ -20,6 +20,16 @@ export interface ListParam {
   readonly kind: 'exact' | 'keyword';
   /** Values must be integers (checked before any SQL is built). */
   readonly integers?: boolean;
+}
+
+/**
+ * Refuses a request URI over SparkPost's limit: 404 with code 1101 when the path alone is over it, 1103
+ * (invalid query string) when the query makes it so (UriTooLongError says why those codes).
+ */
+export function checkUriLength(path: string, rawQuery: string): void {
+  if (path.length > MAX_URI_LENGTH) throw new UriTooLongError('path', MAX_URI_LENGTH);
+  const length = path.length + (rawQuery === '' ? 0 : 1 + rawQuery.length);
+  if (length > MAX_URI_LENGTH) throw new UriTooLongError('query', MAX_URI_LENGTH);
 }
 
 /** Query parameters, read the way SparkPost reads them: the first value of a name wins. */
@@ -31,12 +41,7 @@ export class QueryParams {
     readonly path: string,
     readonly rawQuery: string,
   ) {
-    if (path.length + 1 + rawQuery.length > MAX_URI_LENGTH) {
-      throw new ValidationError(
-        'URI too long',
-        `The request URI must be at most ${MAX_URI_LENGTH} characters`,
-      );
-    }
+    checkUriLength(path, rawQuery);
     this.params = new URLSearchParams(rawQuery);
     this.delimiter = this.get('delimiter') || ',';
   }
@@ -92,15 +97,24 @@ export function extensionFilters(params: QueryParams): { filters: Filter[]; name
 
 /**
  * The time window, `from` inclusive and `to` exclusive, read in `timeZone` when they carry no offset.
- * SparkPost's defaults: `to` one minute ago, `from` 24 hours before now.
+ * SparkPost's defaults, each relative to now and not to the other bound: `to` "1 minute ago", `from`
+ * "24 hours ago" (developers.sparkpost.com events.apib L120-123, the Events API; message-events.apib
+ * L47-50 @70d50a3f, the legacy API). So a `to` given alone keeps `from` at 24 hours ago, and a `to` older
+ * than that is an empty range, refused as a `from` after `to` is.
  */
 export function timeWindow(params: QueryParams, now: number, timeZone = 'UTC'): { from: number; to: number } {
   const toParam = params.get('to');
   const fromParam = params.get('from');
   const to = toParam !== undefined ? parseQueryTime(toParam, 'to', timeZone) : now - MINUTE_MS;
-  const from =
-    fromParam !== undefined ? parseQueryTime(fromParam, 'from', timeZone) : to - DAY_MS + MINUTE_MS;
-  if (from > to) throw new ValidationError('Invalid time range', 'from must be before to');
+  const from = fromParam !== undefined ? parseQueryTime(fromParam, 'from', timeZone) : now - DAY_MS;
+  if (from > to) {
+    throw new ValidationError(
+      'Invalid time range',
+      fromParam !== undefined
+        ? 'from must be before to'
+        : "from must be before to; without from it is 24 hours ago (SparkPost's default)",
+    );
+  }
   return { from, to };
 }
 
