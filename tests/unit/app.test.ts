@@ -126,7 +126,8 @@ describe('AWS $default route: a function answers every route of the table as the
     ['PUT', '/oauth/token', 405],
     ['POST', '/api/v1/events/message', 405],
     ['GET', '/api/v1/nothing', 404],
-    ['DELETE', '/', 404],
+    ['DELETE', '/', 405],
+    ['DELETE', '/nothing/here', 404],
   ])(
     '%s %s: the query function answers %d with the same headers and body as the local app',
     async (method, path, status) => {
