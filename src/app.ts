@@ -22,6 +22,7 @@ import { tokenEndpoint } from './core/oauth';
 import {
   API_KEYS_PATH,
   EVENTS_API_DOCUMENTATION_PATH,
+  EVENTS_API_EXPORT_PATH,
   EVENTS_API_METADATA_KEYS_PATH,
   EVENTS_API_PATH,
   EVENTS_API_SAMPLES_PATH,
@@ -32,12 +33,13 @@ import {
   OAUTH_TOKEN_PATH,
   WEBHOOK_PATH,
 } from './core/paths';
+import { exportResponse } from './core/query/export';
 import { listMetadataKeys } from './core/query/metadata-keys';
 import { type SearchDeps, searchLegacyMessageEvents, searchMessageEvents } from './core/query/search';
 import { receiveWebhook, type WebhookDeps } from './core/webhook';
 import { authenticateWebhook } from './core/webhook-auth';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError, UnavailableError } from './errors';
-import type { Logger } from './logger';
+import { type Logger, silentLogger } from './logger';
 
 /** What the webhook routes need: where to store, who may post, and who to tell about a stored batch. */
 export interface WebhookAppDeps extends WebhookDeps {
@@ -70,6 +72,8 @@ export interface HealthReport {
  */
 export interface QueryAppDeps extends SearchDeps {
   readonly auth: ApiAuthConfig;
+  /** Where the export logs a failure after its first line (the response cannot carry it any more). */
+  readonly logger?: Logger;
   readonly keys?: ApiKeyService;
   readonly health?: () => Promise<HealthReport>;
 }
@@ -164,6 +168,19 @@ export const ROUTES: readonly Route[] = [
     grant: 'message_events/view',
     serve: async (request, deps, { principal }) =>
       ok(await listMetadataKeys(request.rawQuery, deps, eventsSubaccount(request, principal))),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: EVENTS_API_EXPORT_PATH,
+    access: 'api-key',
+    grant: 'message_events/view',
+    serve: (request, deps, { principal }) =>
+      exportResponse(
+        request,
+        { ...deps, logger: deps.logger ?? silentLogger },
+        eventsSubaccount(request, principal),
+      ),
   },
   {
     fn: 'queryEvents',

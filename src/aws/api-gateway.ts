@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { HttpRequest, HttpResponse } from '../core/http';
+import { type HttpRequest, type HttpResponse, jsonResponse } from '../core/http';
 
 /** An API Gateway HTTP API (payload format 2.0) event → the shared plain request. */
 export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
@@ -19,11 +19,56 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   };
 }
 
-export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyStructuredResultV2 {
+/**
+ * What a buffered answer may hold: Lambda's synchronous responses are at most 6 MB, and a binary
+ * (gzipped) body grows by a third in base64. A streamed body beyond it is not sent (see below).
+ */
+export const BUFFERED_BODY_LIMIT = 4_000_000;
+
+/**
+ * The shared response → API Gateway's result. API Gateway + Lambda cannot stream: a streamed body (the
+ * export) is read whole first, up to `limit` bytes; beyond, its iteration is stopped (the export's
+ * cursor closes) and the answer is a 413 in SparkPost's shape saying to narrow the export or use the
+ * CLI (docs/DEPLOY.md describes the streaming function URL that lifts the limit).
+ */
+export async function toApiGatewayResult(
+  response: HttpResponse,
+  limit = BUFFERED_BODY_LIMIT,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  if (!response.stream) {
+    return {
+      statusCode: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+      isBase64Encoded: false,
+    };
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of response.stream) {
+    const buffer = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+    size += buffer.length;
+    if (size > limit) {
+      // Leaving the loop stops the iteration: the source's cursor closes.
+      const tooLarge = jsonResponse(413, {
+        errors: [
+          {
+            message: 'Export too large for a buffered response',
+            description: `This endpoint answers at most ${limit} bytes through API Gateway: narrow from/to or the filters, or export with the CLI or through a streaming function URL`,
+            code: '1300',
+          },
+        ],
+      });
+      return { ...tooLarge, isBase64Encoded: false };
+    }
+    parts.push(buffer);
+  }
+  const body = Buffer.concat(parts);
+  const binary = response.headers['content-encoding'] !== undefined;
   return {
     statusCode: response.statusCode,
     headers: response.headers,
-    body: response.body,
-    isBase64Encoded: false,
+    body: body.toString(binary ? 'base64' : 'utf8'),
+    isBase64Encoded: binary,
   };
 }

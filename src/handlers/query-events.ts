@@ -33,6 +33,6 @@ export const handler = httpHandler(
     };
     const reader = createEventReader(database);
     const keys = createApiKeyService({ store: createApiKeyStore(database), logger });
-    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth, keys, health } });
+    return createApp({ logger, query: { reader, now: Date.now, auth: api.auth, keys, health, logger } });
   }),
 );

@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { HttpRequest, HttpResponse } from '../core/http';
 import { toErrorResponse } from '../core/http';
 import { PayloadTooLargeError } from '../errors';
@@ -7,6 +9,8 @@ import type { Logger } from '../logger';
 /**
  * The local HTTP server: Node's own http module around the shared app, so that `npm start` answers
  * exactly what API Gateway + Lambda answer. Bodies over the limit are refused with 413 while streaming.
+ * A streamed response body (the export) is written with backpressure, and a client that goes away
+ * stops it (sendStream).
  */
 export function createHttpServer(
   app: (request: HttpRequest) => Promise<HttpResponse>,
@@ -30,7 +34,8 @@ export function createHttpServer(
       response = toErrorResponse(error, options.logger);
     }
     res.writeHead(response.statusCode, response.headers);
-    res.end(req.method === 'HEAD' ? undefined : response.body);
+    if (response.stream) await sendStream(response.stream, req.method === 'HEAD', res, options.logger);
+    else res.end(req.method === 'HEAD' ? undefined : response.body);
     options.logger.info('http', {
       method: req.method,
       path: (req.url ?? '').split('?')[0],
@@ -38,6 +43,33 @@ export function createHttpServer(
       ms: Math.round(performance.now() - started),
     });
   });
+}
+
+/**
+ * Writes a streamed body: each part once the socket has taken the previous one (pipeline's
+ * backpressure). A client that disconnects destroys the response, pipeline then destroys the source,
+ * and that stops its iteration (the export's cursor closes). For HEAD, the iteration is stopped at once.
+ */
+async function sendStream(
+  body: AsyncIterable<Buffer | string>,
+  head: boolean,
+  res: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  if (head) {
+    await body[Symbol.asyncIterator]().return?.();
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(Readable.from(body, { objectMode: false }), res);
+  } catch (error) {
+    // The client went away (premature close), or the source failed after the headers: nothing more can
+    // be said to this client; the socket is closed so that it sees a truncated body, not a complete one.
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.error('streamed response failed', { error });
+    res.destroy();
+  }
 }
 
 function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string | undefined> {

@@ -5,6 +5,7 @@ import type { StoredRow } from '../ports';
 import { isoMillis } from '../time';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { formatSecondsZ } from './dates';
+import type { Filter } from './filters';
 import {
   eventsFilter,
   extensionFilters,
@@ -56,9 +57,26 @@ export interface EventsApiSpec extends EventsSelection {
  */
 export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpec {
   const params = new QueryParams(EVENTS_API_PATH, rawQuery);
-  const { from, to } = timeWindow(params, now);
+  const { filterNames, ...selection } = parseEventsApiSelection(params, now);
   const perPage = parsePerPage(params.get('per_page'));
-  const cursor = decodeCursor(params.get('cursor'), { from, to });
+  const cursor = decodeCursor(params.get('cursor'), selection);
+  return {
+    ...selection,
+    perPage,
+    ...(cursor ? { cursor } : {}),
+    repeat: repeatedParams(params, filterNames),
+  };
+}
+
+/**
+ * The window and filters of Events API parameters, validated: what a search and the export (export.ts)
+ * share. `filterNames`: the filter parameters given (for pagination links).
+ */
+export function parseEventsApiSelection(
+  params: QueryParams,
+  now: number,
+): { from: number; to: number; filters: Filter[]; filterNames: string[] } {
+  const { from, to } = timeWindow(params, now);
   const extensions = extensionFilters(params);
   const filters = [eventsFilter(params), ...listFilters(params, LIST_PARAMS), ...extensions.filters];
   if (params.list('ab_test_versions').length > 0 && params.list('ab_tests').length === 0) {
@@ -67,14 +85,7 @@ export function parseEventsApiQuery(rawQuery: string, now: number): EventsApiSpe
       'ab_test_versions can only be used together with ab_tests',
     );
   }
-  return {
-    from,
-    to,
-    perPage,
-    ...(cursor ? { cursor } : {}),
-    filters,
-    repeat: repeatedParams(params, [...EVENTS_API_FILTER_PARAMS, ...extensions.names]),
-  };
+  return { from, to, filters, filterNames: [...EVENTS_API_FILTER_PARAMS, ...extensions.names] };
 }
 
 export interface EventsApiResponse {
@@ -93,7 +104,7 @@ export function eventsApiResponse(
   total: number,
 ): EventsApiResponse {
   const page = rows.slice(0, spec.perPage);
-  const results = page.map((row) => toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {}));
+  const results = page.map(eventsApiEventOf);
   const links: { next?: string } = {};
   const last = page[page.length - 1];
   if (rows.length > spec.perPage && last) {
@@ -111,6 +122,11 @@ export function eventsApiResponse(
 /** Links repeat the window at the precision it was given (seconds unless it had milliseconds). */
 function formatQueryTime(ms: number): string {
   return ms % 1000 === 0 ? formatSecondsZ(ms) : isoMillis(ms);
+}
+
+/** A stored event as the Events API returns it (the search's results, the export's lines). */
+export function eventsApiEventOf(row: StoredRow): JsonObject {
+  return toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {});
 }
 
 const INTEGER_FIELDS = ['customer_id', 'subaccount_id'] as const;

@@ -86,7 +86,7 @@ async function pageAndTotal(
  * every other one, in the counts as in the pages and after the cursor. Asking for another subaccount in
  * `subaccounts=` then simply matches nothing.
  */
-function scoped<S extends EventsSelection>(selection: S, subaccount: number | undefined): S {
+export function scoped<S extends EventsSelection>(selection: S, subaccount: number | undefined): S {
   if (subaccount === undefined) return selection;
   const scope = { kind: 'exact', field: 'subaccount', values: [String(subaccount)] } as const;
   return { ...selection, filters: [...selection.filters, scope] };
@@ -114,7 +114,7 @@ function primaryIndexedFrom(reader: EventReader): Promise<number> {
  * The selection with what its SQL needs to know beyond the request: when it asks for the primary
  * account, since when stored events carry the primary account's code (sql.ts).
  */
-async function prepared<S extends EventsSelection>(selection: S, reader: EventReader): Promise<S> {
+export async function prepared<S extends EventsSelection>(selection: S, reader: EventReader): Promise<S> {
   if (!includesPrimaryAccount(selection)) return selection;
   return { ...selection, primaryIndexedFrom: await primaryIndexedFrom(reader) };
 }
