@@ -355,7 +355,10 @@ function translate(error: unknown): unknown {
   if (isClientTimeout(error) || error instanceof StreamTimeoutError) {
     return new UnavailableError('The database did not answer in time', { cause: error });
   }
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)$/.test(code)) {
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)$/.test(code)
+  ) {
     return new UnavailableError('The database is unreachable', { cause: error });
   }
   if (

@@ -26,7 +26,7 @@ export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Rows the cursor fetches per round trip (and at most the events of one written block). */
-export const EXPORT_BATCH_ROWS = 1000;
+export const EXPORT_BATCH_ROWS = 250;
 
 /**
  * The CSV columns without `columns=`: a stable set (append only, never reordered) of the fields most
