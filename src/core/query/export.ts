@@ -134,14 +134,16 @@ function ndjsonLine(row: StoredRow): string {
 }
 
 function csvLine(columns: readonly string[]): (row: StoredRow) => string {
-  return (row) => {
-    const event = eventsApiEventOf(row);
-    return csvRecord(columns.map((column) => cellText(columnValue(event, column))));
-  };
+  return (row) => csvEventRecord(eventsApiEventOf(row), columns);
+}
+
+/** An Events API event as one CSV record of these columns (the export's rows; the CLI's `query`). */
+export function csvEventRecord(event: JsonObject, columns: readonly string[]): string {
+  return csvRecord(columns.map((column) => cellText(columnValue(event, column))));
 }
 
 /** A column's value in an Events API event: a field, or `meta.a.b` → rcpt_meta.a.b. */
-function columnValue(event: JsonObject, column: string): unknown {
+export function columnValue(event: JsonObject, column: string): unknown {
   if (!column.startsWith(META_COLUMN) || Object.hasOwn(FIELD_DOCS, column)) return event[column];
   const meta = event.rcpt_meta;
   if (!isObject(meta)) return undefined;
@@ -157,14 +159,14 @@ function columnValue(event: JsonObject, column: string): unknown {
 }
 
 /** Absent or null: empty; strings as they are; numbers and booleans as JSON spells them; else JSON. */
-function cellText(value: unknown): string {
+export function cellText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
   return JSON.stringify(value);
 }
 
 /** One RFC 4180 record: a field quoted when it holds a quote, comma, CR or LF (quotes doubled); CRLF. */
-function csvRecord(fields: readonly string[]): string {
+export function csvRecord(fields: readonly string[]): string {
   return `${fields.map((field) => (/[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field)).join(',')}\r\n`;
 }
 
