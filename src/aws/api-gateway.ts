@@ -20,10 +20,11 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
 }
 
 /**
- * What a buffered answer may hold: Lambda's synchronous responses are at most 6 MB, and a binary
- * (gzipped) body grows by a third in base64. A streamed body beyond it is not sent (see below).
+ * What a buffered answer may hold. Lambda's synchronous responses are at most 6 MB, measured on the
+ * serialized response (a JSON body is escaped once more, a binary one grows by a third in base64):
+ * a streamed body is read up to `body` bytes, and the result must serialize within `serialized`.
  */
-export const BUFFERED_BODY_LIMIT = 4_000_000;
+export const BUFFERED_LIMITS = { body: 4_000_000, serialized: 5_242_880 } as const;
 
 /**
  * The shared response → API Gateway's result. API Gateway + Lambda cannot stream: a streamed body (the
@@ -33,7 +34,7 @@ export const BUFFERED_BODY_LIMIT = 4_000_000;
  */
 export async function toApiGatewayResult(
   response: HttpResponse,
-  limit = BUFFERED_BODY_LIMIT,
+  limits: { readonly body: number; readonly serialized: number } = BUFFERED_LIMITS,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   if (!response.stream) {
     return {
@@ -43,32 +44,34 @@ export async function toApiGatewayResult(
       isBase64Encoded: false,
     };
   }
+  const tooLarge = () => ({
+    ...jsonResponse(413, {
+      errors: [
+        {
+          message: 'Export too large for a buffered response',
+          description: `Through API Gateway this endpoint answers at most ${limits.body} bytes: narrow from/to or the filters, or export with the CLI`,
+          code: '1300',
+        },
+      ],
+    }),
+    isBase64Encoded: false,
+  });
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of response.stream) {
     const buffer = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
     size += buffer.length;
-    if (size > limit) {
-      // Leaving the loop stops the iteration: the source's cursor closes.
-      const tooLarge = jsonResponse(413, {
-        errors: [
-          {
-            message: 'Export too large for a buffered response',
-            description: `This endpoint answers at most ${limit} bytes through API Gateway: narrow from/to or the filters, or export with the CLI or through a streaming function URL`,
-            code: '1300',
-          },
-        ],
-      });
-      return { ...tooLarge, isBase64Encoded: false };
-    }
+    // Leaving the loop stops the iteration: the source's cursor closes.
+    if (size > limits.body) return tooLarge();
     parts.push(buffer);
   }
   const body = Buffer.concat(parts);
   const binary = response.headers['content-encoding'] !== undefined;
-  return {
+  const result = {
     statusCode: response.statusCode,
     headers: response.headers,
     body: body.toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: binary,
   };
+  return Buffer.byteLength(JSON.stringify(result)) > limits.serialized ? tooLarge() : result;
 }

@@ -45,7 +45,7 @@ describe('toApiGatewayResult with a streamed body', () => {
 
   it('past the limit: stops reading (the cursor closes) and answers 413 in SparkPost’s shape', async () => {
     const { response, state } = streamed(['x'.repeat(60), 'y'.repeat(60), 'z'.repeat(60)]);
-    const result = await toApiGatewayResult(response, 100);
+    const result = await toApiGatewayResult(response, { body: 100, serialized: 1000 });
     expect(result.statusCode).toBe(413);
     expect(JSON.parse(result.body as string)).toEqual({
       errors: [
@@ -53,5 +53,13 @@ describe('toApiGatewayResult with a streamed body', () => {
       ],
     });
     expect(state).toEqual({ taken: 2, stopped: true });
+  });
+
+  it('a body within the limit whose serialized response is not (escaping): 413 too', async () => {
+    const { response } = streamed(['"'.repeat(90)]);
+    const result = await toApiGatewayResult(response, { body: 100, serialized: 150 });
+    expect(result.statusCode).toBe(413);
+    const small = streamed(['"'.repeat(10)]);
+    expect((await toApiGatewayResult(small.response, { body: 100, serialized: 150 })).statusCode).toBe(200);
   });
 });
