@@ -24,7 +24,7 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
  * serialized response (a JSON body is escaped once more, a binary one grows by a third in base64):
  * a streamed body is read up to `body` bytes, and the result must serialize within `serialized`.
  */
-export const BUFFERED_LIMITS = { body: 4_000_000, serialized: 5_242_880 } as const;
+const BUFFERED_LIMITS = { body: 4_000_000, serialized: 5_242_880 } as const;
 
 /**
  * The shared response → API Gateway's result. API Gateway + Lambda cannot stream: a streamed body (the

@@ -17,7 +17,7 @@ export interface Queryable {
 }
 
 /** What a streamed statement reads per round trip. */
-export interface StreamOptions {
+interface StreamOptions {
   /** Rows the server-side cursor fetches per round trip, and at most the rows of each block yielded. */
   readonly batchSize: number;
 }

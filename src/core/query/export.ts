@@ -22,11 +22,11 @@ import { buildCountQuery, buildExportQuery, type EventsSelection } from './sql';
  * `columns=`). A failure after the first line ends the body with an error line (errorLine).
  */
 
-export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
+type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Rows the cursor fetches per round trip (and at most the events of one written block). */
-export const EXPORT_BATCH_ROWS = 250;
+const EXPORT_BATCH_ROWS = 250;
 
 /**
  * The CSV columns without `columns=`: a stable set (append only, never reordered) of the fields most
@@ -175,7 +175,7 @@ export function csvRecord(fields: readonly string[]): string {
  * document, `{"errors":[{"message":…,"description":…,"code":…}]}`; in CSV a record whose first field is
  * `#error`, then the message and the code. No stack trace, no database detail (those are logged).
  */
-export function errorLine(format: ExportFormat, error: unknown, written: number): string {
+function errorLine(format: ExportFormat, error: unknown, written: number): string {
   const appError = error instanceof AppError ? error : new InternalError({ cause: error });
   const description = `The export stopped after ${written} events: the lines above are complete events, the export is not`;
   if (format === 'csv') return csvRecord(['#error', `${appError.message}: ${description}`, appError.code]);
@@ -188,7 +188,7 @@ const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
 };
 
 /** Whether Accept-Encoding allows gzip (`gzip` or `*`, with a q-value above 0). */
-export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+function acceptsGzip(acceptEncoding: string | undefined): boolean {
   if (acceptEncoding === undefined) return false;
   let gzip: boolean | undefined;
   let any = false;
