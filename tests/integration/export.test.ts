@@ -85,6 +85,14 @@ describe('format=ndjson (the default)', () => {
     expect(response.body.length).toBe(0);
   });
 
+  it('HEAD answers the headers and no body, and the next export is whole', async () => {
+    const head = await rawGet(`${t.service.url}${EXPORT}?${SEED_WINDOW}`, { authorization: API_KEY }, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('application/x-ndjson');
+    expect(head.body.length).toBe(0);
+    expect(ndjson(bodyText(await exported(SEED_WINDOW)))).toEqual(await searched(SEED_WINDOW));
+  });
+
   it('per_page does not cap it: every event, even past a page', async () => {
     const all = ndjson(bodyText(await exported(`${SEED_WINDOW}&per_page=5`)));
     expect(all).toEqual(await searched(SEED_WINDOW));
