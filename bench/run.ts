@@ -16,8 +16,12 @@
  * --sequential (loadBatch one batch at a time, as a Lambda does, instead of the pipelined loadBatches),
  * --json <file> (the measurements, for `tsx bench/render.ts <file>`). DATABASE_URL selects an existing
  * server (databases are created and dropped on it).
+ *
+ * The export (issue 12) is measured beside paging the Events API at the last checkpoint of every run;
+ * --export-only generates and loads the events, then measures only that (no 2017 or COPY reference, no
+ * query shapes, one checkpoint), e.g. `npm run bench -- --export-only --events 1000000`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
@@ -55,7 +59,17 @@ import {
   partitionKeyColumn,
   syncPartitions,
 } from './reference-copy';
-import { type Checkpoint, chartSvg, markdown, type RunReport, reportToJson, type Segment } from './report';
+import {
+  type Checkpoint,
+  chartSvg,
+  type ExportComparison,
+  exportOnlyMarkdown,
+  markdown,
+  type ReadMeasure,
+  type RunReport,
+  reportToJson,
+  type Segment,
+} from './report';
 import { dictionaryFields, inheritedTableSize, schemaSize, tableSize } from './storage';
 
 const ROOT = resolve(__dirname, '..');
@@ -75,7 +89,7 @@ function options() {
       'filter-runs': { type: 'string' },
       warmup: { type: 'string', default: '5' },
       explains: { type: 'string', default: '5' },
-      out: { type: 'string', default: 'bench/out/BENCHMARKS.md' },
+      out: { type: 'string' },
       svg: { type: 'string', default: 'bench/out/benchmarks.svg' },
       'no-2017': { type: 'boolean', default: false },
       'no-copy': { type: 'boolean', default: false },
@@ -84,6 +98,7 @@ function options() {
       json: { type: 'string' },
       sequential: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      'export-only': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -94,9 +109,12 @@ function options() {
     return value;
   };
   const events = positive('events', values.events);
-  const checkpoints = values.checkpoints
-    ? values.checkpoints.split(',').map((item) => positive('checkpoints', item.trim()))
-    : [Math.max(1, Math.round(events / 5)), events];
+  const exportOnly = values['export-only'] ?? false;
+  const checkpoints = exportOnly
+    ? [events]
+    : values.checkpoints
+      ? values.checkpoints.split(',').map((item) => positive('checkpoints', item.trim()))
+      : [Math.max(1, Math.round(events / 5)), events];
   checkpoints.sort((a, b) => a - b);
   if ((checkpoints[checkpoints.length - 1] ?? 0) !== events) checkpoints.push(events);
   return {
@@ -109,10 +127,11 @@ function options() {
     filterRuns: positive('filter-runs', values['filter-runs'] ?? values.runs),
     warmup: Number(values.warmup ?? 5),
     explains: Number(values.explains ?? 5),
-    out: values.out ?? 'bench/out/BENCHMARKS.md',
+    out: values.out ?? (exportOnly ? 'bench/out/EXPORT.md' : 'bench/out/BENCHMARKS.md'),
     svg: values.svg ?? 'bench/out/benchmarks.svg',
-    with2017: !values['no-2017'],
-    withCopy: !values['no-copy'],
+    with2017: !values['no-2017'] && !exportOnly,
+    withCopy: !values['no-copy'] && !exportOnly,
+    exportOnly,
     vacuum: !values['no-vacuum'],
     dropIndexes: (values['drop-index'] ?? '')
       .split(',')
@@ -152,6 +171,7 @@ function timedDb(db: Db, timings: Timings): Db {
   });
   return {
     query: wrap(db).query,
+    stream: (text, values, options) => db.stream(text, values, options),
     transaction: (work) => db.transaction((tx) => work(wrap(tx))),
     withClient: (work) => db.withClient((client) => work(wrap(client))),
     end: () => db.end(),
@@ -182,6 +202,45 @@ function dayWindows(lo: number, hi: number): Array<[number, number]> {
     start = end;
   }
   return windows;
+}
+
+/** Runs bench/export-probe.ts in a process of its own and reads its measurement. */
+function probe(url: string, mode: 'export' | 'paging', window: string): Promise<ReadMeasure> {
+  return new Promise((resolveProbe, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'export-probe.ts'), url, mode, window],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (part: Buffer) => {
+      stdout += part.toString();
+    });
+    child.stderr.on('data', (part: Buffer) => {
+      stderr += part.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0
+        ? resolveProbe(JSON.parse(stdout))
+        : reject(new Error(`export probe (${mode}) failed: ${stderr}`)),
+    );
+  });
+}
+
+/** Issue 12: every event of the loaded window, exported and paged at per_page=10000, side by side. */
+async function compareExport(url: string, firstTs: number, lastTs: number): Promise<ExportComparison> {
+  const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  const query = `from=${iso(Math.floor(firstTs / 1000) * 1000)}&to=${iso(Math.floor(lastTs / 1000) * 1000 + 1000)}`;
+  log('export beside paging: the export');
+  const exported = await probe(url, 'export', query);
+  log(`export: ${exported.events} events in ${Math.round(exported.ms)} ms; paging at per_page=10000`);
+  const paging = await probe(url, 'paging', query);
+  log(`paging: ${paging.events} events in ${paging.pages} pages, ${Math.round(paging.ms)} ms`);
+  if (exported.events !== paging.events)
+    throw new Error(`the export wrote ${exported.events} events, paging read ${paging.events}`);
+  return { events: exported.events, query, export: exported, paging };
 }
 
 async function main(): Promise<void> {
@@ -316,6 +375,7 @@ async function main(): Promise<void> {
   const segments: Segment[] = [];
   const pgSplit = (meter: CpuMeter) => (meter.measuresPg ? { pgCpu: meter.pg } : {});
   const checkpoints: Checkpoint[] = [];
+  let exportComparison: ExportComparison | undefined;
   const oursCpu = new CpuMeter(pgCpu);
   const oldCpu = new CpuMeter(pgCpu);
   const copyCpu = new CpuMeter(pgCpu);
@@ -536,6 +596,12 @@ async function main(): Promise<void> {
         ...(opts.vacuum && vacuumCpu.measuresPg ? { vacuumPgCpuS: pgCpuTotal(vacuumCpu.pg) } : {}),
       };
     });
+    if (opts.exportOnly) {
+      // --export-only: one checkpoint, the export beside paging and nothing else.
+      exportComparison = await compareExport(oursUrl, firstTs, lastTs);
+      segments.push(segment);
+      continue;
+    }
     log(`checkpoint ${loaded}: storage`);
     const storage = await baseDb.withClient(async (client) => {
       const c = client as unknown as pg.ClientBase;
@@ -597,6 +663,7 @@ async function main(): Promise<void> {
       maintenance,
       queries,
     });
+    if (isLast) exportComparison = await compareExport(oursUrl, firstTs, lastTs);
     log(`checkpoint ${loaded} done`);
   }
 
@@ -641,6 +708,7 @@ async function main(): Promise<void> {
     segments,
     checkpoints,
     wallS: (performance.now() - started) / 1000,
+    ...(exportComparison ? { exportComparison } : {}),
   };
 
   const svgPath = resolve(ROOT, opts.svg);
@@ -648,11 +716,18 @@ async function main(): Promise<void> {
   await mkdir(dirname(outPath), { recursive: true });
   await mkdir(dirname(svgPath), { recursive: true });
   const svgRef = svgPath.startsWith(dirname(outPath)) ? svgPath.slice(dirname(outPath).length + 1) : svgPath;
-  await writeFile(outPath, `${markdown(report, true, svgRef)}\n`);
-  await writeFile(svgPath, chartSvg(report));
+  if (opts.exportOnly && exportComparison) {
+    const text = exportOnlyMarkdown(report, exportComparison);
+    await writeFile(outPath, `${text}\n`);
+    process.stdout.write(`${text}\n`);
+    log(`wrote ${outPath}`);
+  } else {
+    await writeFile(outPath, `${markdown(report, true, svgRef)}\n`);
+    await writeFile(svgPath, chartSvg(report));
+    process.stdout.write(`${markdown(report, false, svgRef)}\n`);
+    log(`wrote ${outPath} and ${svgPath}`);
+  }
   if (opts.json) await writeFile(resolve(ROOT, opts.json), reportToJson(report));
-  process.stdout.write(`${markdown(report, false, svgRef)}\n`);
-  log(`wrote ${outPath} and ${svgPath}`);
 
   await baseDb.end();
   await queryDb.end();

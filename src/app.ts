@@ -26,6 +26,7 @@ import { tokenEndpoint } from './core/oauth';
 import {
   API_KEYS_PATH,
   EVENTS_API_DOCUMENTATION_PATH,
+  EVENTS_API_EXPORT_PATH,
   EVENTS_API_METADATA_KEYS_PATH,
   EVENTS_API_PATH,
   EVENTS_API_SAMPLES_PATH,
@@ -40,6 +41,7 @@ import {
   WEBHOOK_PATH,
   WEBHOOK_SAMPLES_PATH,
 } from './core/paths';
+import { exportResponse } from './core/query/export';
 import { listMetadataKeys } from './core/query/metadata-keys';
 import { checkUriLength } from './core/query/params';
 import {
@@ -51,7 +53,7 @@ import {
 import { receiveWebhook, type WebhookDeps } from './core/webhook';
 import { authenticateWebhook } from './core/webhook-auth';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError, UnavailableError } from './errors';
-import type { Logger } from './logger';
+import { type Logger, silentLogger } from './logger';
 
 /** What the webhook routes need: where to store, who may post, and who to tell about a stored batch. */
 export interface WebhookAppDeps extends WebhookDeps {
@@ -84,6 +86,8 @@ export interface HealthReport {
  */
 export interface QueryAppDeps extends SearchDeps {
   readonly auth: ApiAuthConfig;
+  /** Where the export logs a failure after its first line (the response cannot carry it any more). */
+  readonly logger?: Logger;
   readonly keys?: ApiKeyService;
   readonly health?: () => Promise<HealthReport>;
 }
@@ -175,6 +179,19 @@ export const ROUTES: readonly Route[] = [
     grant: 'message_events/view',
     serve: async (request, deps, { principal }) =>
       ok(await listMetadataKeys(request.rawQuery, deps, eventsSubaccount(request, principal))),
+  },
+  {
+    fn: 'queryEvents',
+    method: 'GET',
+    path: EVENTS_API_EXPORT_PATH,
+    access: 'api-key',
+    grant: 'message_events/view',
+    serve: (request, deps, { principal }) =>
+      exportResponse(
+        request,
+        { ...deps, logger: deps.logger ?? silentLogger },
+        eventsSubaccount(request, principal),
+      ),
   },
   {
     fn: 'queryEvents',

@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config';
 import { type Command, type CommandContext, EXIT, UsageError } from './command';
+import { exportCommand } from './commands/export';
 import { keysCommand } from './commands/keys';
 import { maintainCommand } from './commands/maintain';
 import { migrateCommand } from './commands/migrate';
+import { queryCommand } from './commands/query';
 import { replayCommand } from './commands/replay';
 import { statusCommand } from './commands/status';
 import { type CommandDatabase, openCommandDatabase } from './database';
@@ -25,6 +27,8 @@ const COMMANDS: readonly Command[] = [
   keysCommand,
   maintainCommand,
   migrateCommand,
+  queryCommand,
+  exportCommand,
 ];
 
 const PROGRAM = 'sparkpost-event-db';

@@ -21,6 +21,12 @@ export interface HttpResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /**
+   * A body sent as it is produced (the export), `body` then empty: the local server writes each part
+   * when the client has taken the previous one, and stops the iteration (`return()`) when the client
+   * goes away; API Gateway's handler buffers it, up to a limit (aws/api-gateway.ts).
+   */
+  readonly stream?: AsyncIterable<Buffer | string>;
 }
 
 export function jsonResponse(

@@ -12,6 +12,8 @@ export const EVENTS_API_DOCUMENTATION_PATH = `${EVENTS_API_PATH}/documentation`;
 export const EVENTS_API_SAMPLES_PATH = `${EVENTS_API_PATH}/samples`;
 /** The rcpt_meta keys seen, for `meta.<key>` filters (not in SparkPost). */
 export const EVENTS_API_METADATA_KEYS_PATH = `${EVENTS_API_PATH}/metadata-keys`;
+/** Every event the Events API's filters match, streamed as NDJSON or CSV, no page cap (not in SparkPost). */
+export const EVENTS_API_EXPORT_PATH = `${EVENTS_API_PATH}/export`;
 export const LEGACY_API_PATH = '/api/v1/message-events';
 export const LEGACY_DOCUMENTATION_PATH = `${LEGACY_API_PATH}/events/documentation`;
 export const LEGACY_SAMPLES_PATH = `${LEGACY_API_PATH}/events/samples`;

@@ -115,6 +115,12 @@ export interface EventReader {
   count(query: SqlQuery): Promise<number>;
   /** The rows of a statement that reads no events (e.g. the dictionary), as the database returns them. */
   records(query: SqlQuery): Promise<ReadonlyArray<Readonly<Record<string, unknown>>>>;
+  /**
+   * The events of a page-shaped statement (no LIMIT needed), in blocks of at most `batchSize`, read
+   * through a server-side cursor: the next block is fetched only when asked for (backpressure).
+   * Stopping the iteration closes the cursor. Absent where the database cannot stream.
+   */
+  stream?(query: SqlQuery, batchSize: number): AsyncIterable<StoredRow[]>;
 }
 
 /** An API key as stored (db/api-key-store.ts): never the key itself, only its digest. */

@@ -1,7 +1,8 @@
-import { decodeChunk, needsDictionary, restore } from '../core/events/chunks';
+import { type ChunkItems, decodeChunk, needsDictionary, restore } from '../core/events/chunks';
 import { SUBJECT_FIELD, SUBJECT_KEYWORD_FIELD, TAG_FIELD } from '../core/events/codes';
 import type { EventReader, StoredRow } from '../core/ports';
-import type { Queryable } from './pool';
+import type { SqlQuery } from '../core/query/sql';
+import type { Queryable, Streamable } from './pool';
 
 /** The columns a page query returns (core/query/sql.ts selects exactly these). */
 interface PageRow {
@@ -21,9 +22,10 @@ const CACHE_LIMIT = 100_000;
 /**
  * Runs the query layer's statements and reads events back as received (storage v2): the page's rows,
  * then their chunks (each fetched and inflated once), then, for fields a chunk blanked, the dictionary
- * values the rows' codes stand for (cached).
+ * values the rows' codes stand for (cached). With a database that streams (db/pool.ts), `stream` reads
+ * a statement's rows through a server-side cursor, block by block, each block decoded the same way.
  */
-export function createEventReader(db: Queryable): EventReader {
+export function createEventReader(db: Queryable & Partial<Streamable>): EventReader {
   const entries = new Map<number, { field: string; value: string }>();
 
   async function dictionary(ids: Iterable<number>): Promise<void> {
@@ -50,42 +52,72 @@ export function createEventReader(db: Queryable): EventReader {
     return fields;
   }
 
-  return {
-    async rows(query) {
-      const page = (await db.query<PageRow>(query.text, query.values)).rows;
-      if (page.length === 0) return [];
-      const chunkIds = [...new Set(page.map((row) => row.chunk))];
+  /**
+   * The events of rows a page or stream statement returned (sql.ts's ROW_FIELDS), in their order. The
+   * chunks not in `known` are fetched and inflated, and added to it.
+   */
+  async function decode(page: readonly PageRow[], known: Map<string, ChunkItems>): Promise<StoredRow[]> {
+    if (page.length === 0) return [];
+    const missing = [...new Set(page.map((row) => row.chunk))].filter((id) => !known.has(id));
+    if (missing.length > 0) {
       const chunks = await db.query<{ chunk_id: string; z: Buffer }>(
         'SELECT chunk_id, z FROM event_chunks WHERE chunk_id = ANY($1::bigint[])',
-        [chunkIds],
+        [missing],
       );
-      const decoded = new Map(chunks.rows.map((chunk) => [chunk.chunk_id, decodeChunk(chunk.z)]));
-      const items = page.map((row) => {
-        const item = decoded.get(row.chunk)?.item(row.pos);
-        if (!item)
-          throw new Error(`event ${row.event_id} has no body (chunk ${row.chunk}, position ${row.pos})`);
-        return item;
+      for (const chunk of chunks.rows) known.set(chunk.chunk_id, decodeChunk(chunk.z));
+    }
+    const items = page.map((row) => {
+      const item = known.get(row.chunk)?.item(row.pos);
+      if (!item)
+        throw new Error(`event ${row.event_id} has no body (chunk ${row.chunk}, position ${row.pos})`);
+      return item;
+    });
+    await dictionary(
+      page.flatMap((row, i) =>
+        needsDictionary((items[i] as [number, unknown])[0])
+          ? [...row.codes, ...(row.subj === null ? [] : [row.subj])]
+          : [],
+      ),
+    );
+    return page.map((row, i): StoredRow => {
+      const [mask, blanked] = items[i] as [number, unknown];
+      const ts = row.ts.getTime();
+      const element = restore(blanked, mask, {
+        ts,
+        eventId: row.event_id,
+        type: row.type,
+        reason: row.reason,
+        fields: needsDictionary(mask) ? fieldsOf(row) : {},
       });
-      await dictionary(
-        page.flatMap((row, i) =>
-          needsDictionary((items[i] as [number, unknown])[0])
-            ? [...row.codes, ...(row.subj === null ? [] : [row.subj])]
-            : [],
-        ),
-      );
-      return page.map((row, i): StoredRow => {
-        const [mask, blanked] = items[i] as [number, unknown];
-        const ts = row.ts.getTime();
-        const element = restore(blanked, mask, {
-          ts,
-          eventId: row.event_id,
-          type: row.type,
-          reason: row.reason,
-          fields: needsDictionary(mask) ? fieldsOf(row) : {},
-        });
-        return { ts, eventId: row.event_id, type: row.type, element };
-      });
+      return { ts, eventId: row.event_id, type: row.type, element };
+    });
+  }
+
+  return {
+    async rows(query) {
+      return decode((await db.query<PageRow>(query.text, query.values)).rows, new Map());
     },
+    ...(db.stream
+      ? {
+          async *stream(query: SqlQuery, batchSize: number): AsyncGenerator<StoredRow[]> {
+            // Consecutive blocks share chunks (a chunk holds CHUNK_EVENTS events loaded together):
+            // those of the previous block are kept, nothing older, so memory stays one block's worth.
+            let chunks = new Map<string, ChunkItems>();
+            for await (const block of (db as Streamable).stream<PageRow>(query.text, query.values, {
+              batchSize,
+            })) {
+              const rows = await decode(block, chunks);
+              chunks = new Map(
+                block.flatMap((row) => {
+                  const items = chunks.get(row.chunk);
+                  return items ? [[row.chunk, items] as const] : [];
+                }),
+              );
+              yield rows;
+            }
+          },
+        }
+      : {}),
     async count(query) {
       const result = await db.query<{ count: string }>(query.text, query.values);
       return Number(result.rows[0]?.count ?? 0);

@@ -38,7 +38,7 @@ export const handler = httpHandler(
     return createApp({
       logger,
       corsOrigins: api.corsOrigins,
-      query: { reader, now: Date.now, auth: api.auth, keys, health },
+      query: { reader, now: Date.now, auth: api.auth, keys, health, logger },
     });
   }),
 );

@@ -1,5 +1,12 @@
-import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import { type Duplex, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { batchIdFor } from '../core/batch-key';
 import type { HttpRequest, HttpResponse } from '../core/http';
 import { encodeResponse, toErrorResponse } from '../core/http';
@@ -16,6 +23,8 @@ const MAX_HEADER_BYTES = 16 * 1024;
 /**
  * The local HTTP server: Node's own http module around the shared app, so that `npm start` answers
  * exactly what API Gateway + Lambda answer. Bodies over the limit are refused with 413 while streaming.
+ * A streamed response body (the export) is written with backpressure, and a client that goes away
+ * stops it (sendStream).
  */
 export function createHttpServer(
   app: (request: HttpRequest) => Promise<HttpResponse>,
@@ -46,9 +55,14 @@ export function createHttpServer(
       }
       response = toErrorResponse(error, options.logger);
     }
-    const encoded = encodeResponse({ headers: flattenHeaders(req.headers) }, response);
-    res.writeHead(encoded.statusCode, encoded.headers);
-    res.end(req.method === 'HEAD' ? undefined : encoded.body);
+    if (response.stream) {
+      res.writeHead(response.statusCode, response.headers);
+      await sendStream(response.stream, req.method === 'HEAD', res, options.logger);
+    } else {
+      const encoded = encodeResponse({ headers: flattenHeaders(req.headers) }, response);
+      res.writeHead(encoded.statusCode, encoded.headers);
+      res.end(req.method === 'HEAD' ? undefined : encoded.body);
+    }
     options.logger.info('http', {
       method: req.method,
       path: (req.url ?? '').split('?')[0],
@@ -98,6 +112,33 @@ function refuseUnparsed(
     'connection: close',
   ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${response.body}`);
+}
+
+/**
+ * Writes a streamed body: each part once the socket has taken the previous one (pipeline's
+ * backpressure). A client that disconnects destroys the response, pipeline then destroys the source,
+ * and that stops its iteration (the export's cursor closes). For HEAD, the iteration is stopped at once.
+ */
+async function sendStream(
+  body: AsyncIterable<Buffer | string>,
+  head: boolean,
+  res: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  if (head) {
+    await body[Symbol.asyncIterator]().return?.();
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(Readable.from(body, { objectMode: false }), res);
+  } catch (error) {
+    // The client went away (premature close), or the source failed after the headers: nothing more can
+    // be said to this client; the socket is closed so that it sees a truncated body, not a complete one.
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.error('streamed response failed', { error });
+    res.destroy();
+  }
 }
 
 function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string | undefined> {

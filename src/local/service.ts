@@ -119,7 +119,13 @@ export async function startLocalService(config: LocalServiceConfig, logger: Logg
         rows: (query) => reader().rows(query),
         count: (query) => reader().count(query),
         records: (query) => reader().records(query),
+        async *stream(query, batchSize) {
+          const current = reader();
+          if (!current.stream) throw new Error('the query database cannot stream');
+          yield* current.stream(query, batchSize);
+        },
       },
+      logger,
       now: Date.now,
       auth: apiAuth,
       keys,

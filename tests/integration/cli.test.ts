@@ -60,7 +60,7 @@ describe('usage', () => {
     }
   });
 
-  it.each(['status', 'replay', 'maintain', 'migrate'])(
+  it.each(['status', 'replay', 'maintain', 'migrate', 'query', 'export'])(
     '%s --help prints its usage and examples',
     async (name) => {
       const run = await runCli([name, '--help'], env);

@@ -1,14 +1,19 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { OAUTH_TOKEN_PATH } from '../../src/core/paths';
+import { CSV_DEFAULT_COLUMNS } from '../../src/core/query/export';
+import { searchMessageEvents } from '../../src/core/query/search';
 import { HOUR_MS } from '../../src/core/time';
+import { createEventReader } from '../../src/db/event-reader';
 import { throwawayDataDir } from '../../src/local/database';
 import { runCli } from '../helpers/cli';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { ndjson, parseCsv } from '../helpers/export';
 import { makeEvent } from '../helpers/make-events';
 import { EVENTS_API_RULES, expectedEvents, LEGACY_RULES } from '../helpers/oracle';
 import { seedElements, seedEvents } from '../helpers/seed';
@@ -155,6 +160,57 @@ describe('README: the metadata and tag examples, on the seeded events', () => {
   });
 });
 
+describe('README: the export examples, on the seeded events', () => {
+  let test: TestService;
+  let cwd: string;
+  beforeAll(async () => {
+    test = await startTestService();
+    expect((await test.postBatch(JSON.stringify(seedElements()), { batchId: 'seed' })).status).toBe(200);
+    await test.loaded();
+    cwd = await mkdtemp(join(tmpdir(), 'sparkpost-event-db-readme-export-'));
+  });
+  afterAll(async () => {
+    await test.stop();
+    await rm(cwd, { recursive: true, force: true });
+  });
+  const block = () => blocks('sh').find((text) => text.includes('/api/v1/events/message/export')) as string;
+  /** Every event of the Events API for an example's query (one page: the seed holds 240). */
+  const searched = async (path: string) => {
+    const query = `${path.split('?')[1]}&per_page=10000`;
+    return (await json(await test.get(`/api/v1/events/message?${query}`))).results as Array<
+      Record<string, unknown>
+    >;
+  };
+
+  it('documents the CSV’s default columns as the export writes them', () => {
+    expect(README).toContain(`\`${CSV_DEFAULT_COLUMNS.join(',')}\``);
+  });
+
+  it('runs as shown with curl: the NDJSON holds the Events API’s events, the gzipped CSV the columns asked for', async () => {
+    const script = block().replaceAll('http://127.0.0.1:3000', test.service.url);
+    await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', KEY: 'test-api-key' },
+    });
+    const [ndjsonPath, csvPath] = [...script.matchAll(/'http:[^']+(\/api[^']+)'/g)].map(
+      (m) => m[1] as string,
+    );
+    const problems = ndjson(await readFile(join(cwd, 'problems.ndjson'), 'utf8'));
+    const expected = await searched(ndjsonPath as string);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(problems).toEqual(expected);
+    const [header, ...records] = parseCsv(await readFile(join(cwd, 'events.csv'), 'utf8'));
+    expect(header).toEqual(['timestamp', 'type', 'rcpt_to', 'meta.user_id', 'meta.plan.tier']);
+    const all = await searched(csvPath as string);
+    expect(records).toEqual(
+      all.map((event) => {
+        const meta = (event.rcpt_meta ?? {}) as { user_id?: string; plan?: { tier?: string } };
+        return [event.timestamp, event.type, event.rcpt_to, meta.user_id ?? '', meta.plan?.tier ?? ''];
+      }),
+    );
+  });
+});
+
 describe('README: the webhook authentication examples, against a service with generated credentials', () => {
   let test: TestService;
   beforeAll(async () => {
@@ -238,7 +294,13 @@ describe('README: the CLI section, run as its examples say', () => {
           .filter(Boolean)
           .map((pair) => pair.split('=') as [string, string]),
       );
-      return { line, env, args: (after as string).trim().split(/\s+/).filter(Boolean) };
+      // A query string is quoted, as a shell needs it ('a=1&b=2'; no spaces inside).
+      const args = (after as string)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((arg) => arg.replace(/^'(.*)'$/, '$1'));
+      return { line, env, args };
     });
   /** The section's plain (output) blocks. */
   const outputs = fenced.filter((block) => block.language === '').map((block) => block.text);
@@ -261,14 +323,24 @@ describe('README: the CLI section, run as its examples say', () => {
 
   it('shows every command, and --json and --help', () => {
     const commands = new Set(examples.map((example) => example.args[0]));
-    expect([...commands].sort()).toEqual(['--help', 'keys', 'maintain', 'migrate', 'replay', 'status']);
+    expect([...commands].sort()).toEqual([
+      '--help',
+      'export',
+      'keys',
+      'maintain',
+      'migrate',
+      'query',
+      'replay',
+      'status',
+    ]);
     expect(examples.some((example) => example.args.includes('--json'))).toBe(true);
   });
 
   it('has examples that all run, in order, and succeed', async () => {
     const env = { DATA_DIR: dir, DATABASE_URL: database.connectionString };
     for (const example of examples) {
-      const run = await runCli(example.args, { ...env, ...example.env });
+      // In the data folder: an example's --output file goes there, and with it.
+      const run = await runCli(example.args, { ...env, ...example.env }, { cwd: dir });
       expect({ example: example.line, code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({
         example: example.line,
         code: 0,
@@ -276,6 +348,28 @@ describe('README: the CLI section, run as its examples say', () => {
       });
       if (example.args.includes('--json')) expect(() => JSON.parse(run.stdout)).not.toThrow();
     }
+  });
+
+  it('has query and export examples that print what the Events API answers', async () => {
+    const env = { DATA_DIR: dir, DATABASE_URL: database.connectionString };
+    await runCli(['replay', '--all'], env);
+    const reader = createEventReader(database.db);
+    const search = async (query: string) =>
+      (await searchMessageEvents(`${query}&per_page=10000`, { reader, now: Date.now })).results;
+    const query = examples.find((example) => example.args[0] === 'query' && example.args.includes('--json'));
+    const answer = JSON.parse((await runCli(query?.args ?? [], env, { cwd: dir })).stdout);
+    expect(answer.results.length).toBeGreaterThan(0);
+    expect(answer).toEqual(await searchMessageEvents(query?.args[1] as string, { reader, now: Date.now }));
+    const exported = examples.find((example) => example.args[0] === 'export') as (typeof examples)[number];
+    const run = await runCli(exported.args, env, { cwd: dir });
+    expect(run.code).toBe(0);
+    const output = exported.args[exported.args.indexOf('--output') + 1] as string;
+    const [header, ...records] = parseCsv(await readFile(join(dir, output), 'utf8'));
+    const columns = (exported.args[exported.args.indexOf('--columns') + 1] as string).split(',');
+    expect(header).toEqual(columns);
+    const events = await search(exported.args[1] as string);
+    expect(events.length).toBeGreaterThan(0);
+    expect(records.map((record) => record.slice(0, 2))).toEqual(events.map((e) => [e.timestamp, e.type]));
   });
 
   it('shows status and replay output shaped as the commands write it', async () => {

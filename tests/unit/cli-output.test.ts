@@ -1,4 +1,5 @@
 import { explain } from '../../src/cli/errors';
+import { createExportProgress } from '../../src/cli/export-progress';
 import { bytes, count, duration, table } from '../../src/cli/format';
 import { createProgress } from '../../src/cli/progress';
 import type { Terminal } from '../../src/cli/terminal';
@@ -131,5 +132,47 @@ describe('formats', () => {
         [1],
       ),
     ).toEqual(['  day             n', '  2026-11-01  1,000']);
+  });
+});
+
+describe('the export progress', () => {
+  it('on a terminal, draws a bar of events written of the count, the rate and the time left', () => {
+    let clock = 0;
+    const terminal = recordingTerminal(true);
+    const progress = createExportProgress(terminal, { total: 1000, now: () => clock });
+    expect(terminal.statuses[0]).toBe('export [------------------------]   0%  0/1,000 events  0 events/s');
+    clock = 2000;
+    progress.written(250);
+    expect(terminal.statuses.at(-1)).toBe(
+      'export [######------------------]  25%  250/1,000 events  125 events/s  ETA 6 s',
+    );
+    clock = 2050; // within 100 ms of the last drawing: not drawn again
+    progress.written(250);
+    expect(terminal.statuses).toHaveLength(2);
+    clock = 4000;
+    progress.written(500);
+    progress.finish();
+    expect(terminal.statuses.at(-1)).toBe(
+      'export [########################] 100%  1,000/1,000 events  250 events/s',
+    );
+    expect(terminal.lines).toEqual(['<end>']);
+  });
+
+  it('off a terminal, writes a line at the start, every 10 s and at the end', () => {
+    let clock = 0;
+    const terminal = recordingTerminal(false);
+    const progress = createExportProgress(terminal, { total: 30_000, now: () => clock });
+    for (let i = 0; i < 30; i += 1) {
+      clock += 1000;
+      progress.written(1000);
+    }
+    progress.finish();
+    expect(terminal.lines).toEqual([
+      'export: 30,000 events to write',
+      'export: 10,000/30,000 events, 1,000 events/s, about 20 s left',
+      'export: 20,000/30,000 events, 1,000 events/s, about 10 s left',
+      'export: 30,000/30,000 events, 1,000 events/s',
+    ]);
+    expect(terminal.statuses).toEqual([]);
   });
 });

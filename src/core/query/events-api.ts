@@ -7,6 +7,7 @@ import type { StoredRow } from '../ports';
 import { isoMillis } from '../time';
 import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { formatSecondsZ } from './dates';
+import type { Filter } from './filters';
 import { linkQuery } from './links';
 import { fittingCount, PAGE_BUDGET_BYTES } from './page-size';
 import {
@@ -64,9 +65,28 @@ export function parseEventsApiQuery(
   storedTypes: readonly string[] = [],
 ): EventsApiSpec {
   const params = new QueryParams(EVENTS_API_PATH, rawQuery);
-  const { from, to } = timeWindow(params, now);
+  const { filterNames, ...selection } = parseEventsApiSelection(params, now, storedTypes);
   const perPage = parsePerPage(params.get('per_page'));
-  const cursor = decodeCursor(params.get('cursor'), { from, to });
+  const cursor = decodeCursor(params.get('cursor'), selection);
+  return {
+    ...selection,
+    perPage,
+    ...(cursor ? { cursor } : {}),
+    repeat: repeatedParams(params, filterNames),
+  };
+}
+
+/**
+ * The window and filters of Events API parameters, validated: what a search and the export (export.ts)
+ * share. `filterNames`: the filter parameters given (for pagination links); `storedTypes`: types
+ * outside SparkPost's list that the store holds, accepted in `events=`.
+ */
+export function parseEventsApiSelection(
+  params: QueryParams,
+  now: number,
+  storedTypes: readonly string[] = [],
+): { from: number; to: number; filters: Filter[]; filterNames: string[] } {
+  const { from, to } = timeWindow(params, now);
   const extensions = extensionFilters(params);
   const filters = [
     eventsFilter(params, storedTypes),
@@ -79,14 +99,7 @@ export function parseEventsApiQuery(
       'ab_test_versions can only be used together with ab_tests',
     );
   }
-  return {
-    from,
-    to,
-    perPage,
-    ...(cursor ? { cursor } : {}),
-    filters,
-    repeat: repeatedParams(params, [...EVENTS_API_FILTER_PARAMS, ...extensions.names]),
-  };
+  return { from, to, filters, filterNames: [...EVENTS_API_FILTER_PARAMS, ...extensions.names] };
 }
 
 export interface EventsApiResponse {
@@ -109,7 +122,7 @@ export function eventsApiResponse(
   budget: number = PAGE_BUDGET_BYTES,
 ): EventsApiResponse {
   const candidates = rows.slice(0, spec.perPage);
-  const shaped = candidates.map((row) => toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {}));
+  const shaped = candidates.map(eventsApiEventOf);
   const fit = fittingCount(shaped, budget);
   const page = candidates.slice(0, fit);
   const results = shaped.slice(0, fit);
@@ -131,6 +144,11 @@ export function eventsApiResponse(
 /** Links repeat the window at the precision it was given (seconds unless it had milliseconds). */
 function formatQueryTime(ms: number): string {
   return ms % 1000 === 0 ? formatSecondsZ(ms) : isoMillis(ms);
+}
+
+/** A stored event as the Events API returns it (the search's results, the export's lines). */
+export function eventsApiEventOf(row: StoredRow): JsonObject {
+  return toEventsApiEvent(row.ts, unwrap(row.element)?.event ?? {});
 }
 
 const INTEGER_FIELDS = ['customer_id', 'subaccount_id'] as const;

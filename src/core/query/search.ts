@@ -90,7 +90,7 @@ async function pageAndTotal(
  * every other one, in the counts as in the pages and after the cursor. Asking for another subaccount in
  * `subaccounts=` then simply matches nothing.
  */
-function scoped<S extends EventsSelection>(selection: S, subaccount: number | undefined): S {
+export function scoped<S extends EventsSelection>(selection: S, subaccount: number | undefined): S {
   if (subaccount === undefined) return selection;
   const scope = { kind: 'exact', field: 'subaccount', values: [String(subaccount)] } as const;
   return { ...selection, filters: [...selection.filters, scope] };
@@ -118,7 +118,7 @@ function primaryIndexedFrom(reader: EventReader): Promise<number> {
  * The selection with what its SQL needs to know beyond the request: when it asks for the primary
  * account, since when stored events carry the primary account's code (sql.ts).
  */
-async function prepared<S extends EventsSelection>(selection: S, reader: EventReader): Promise<S> {
+export async function prepared<S extends EventsSelection>(selection: S, reader: EventReader): Promise<S> {
   if (!includesPrimaryAccount(selection)) return selection;
   return { ...selection, primaryIndexedFrom: await primaryIndexedFrom(reader) };
 }
@@ -127,7 +127,11 @@ async function prepared<S extends EventsSelection>(selection: S, reader: EventRe
  * Of the types `events=` names that this code does not know, those the store has seen (SparkPost adds
  * types; the webhook stores them): one dictionary lookup, only when such a type is named.
  */
-async function storedTypesNamed(rawQuery: string, path: string, reader: EventReader): Promise<string[]> {
+export async function storedTypesNamed(
+  rawQuery: string,
+  path: string,
+  reader: EventReader,
+): Promise<string[]> {
   const unfamiliar = unfamiliarEventTypes(new QueryParams(path, rawQuery));
   if (unfamiliar.length === 0) return [];
   const rows = await reader.records(buildStoredTypesQuery(unfamiliar));

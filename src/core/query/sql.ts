@@ -220,6 +220,24 @@ export function buildPageQuery(
   offset = 0,
   plan: PagePlan = 'ordered',
 ): SqlQuery {
+  let q = newestFirst(selection, after, plan).limit(limit);
+  if (offset > 0) q = q.offset(offset);
+  const { text, values } = q.toParam();
+  return { text, values };
+}
+
+/**
+ * Every event of the selection, in the pages' order and with the pages' columns and conditions, without
+ * a limit: the export reads it through a server-side cursor. Without a LIMIT the planner weighs the
+ * whole result, so it chooses between walking the time index and sorting the matches on its own.
+ */
+export function buildExportQuery(selection: EventsSelection): SqlQuery {
+  const { text, values } = newestFirst(selection, undefined, 'ordered').toParam();
+  return { text, values };
+}
+
+/** The selection's rows after the cursor, newest first (ties by event_id, type), read the `plan` way. */
+function newestFirst(selection: EventsSelection, after: Cursor | undefined, plan: PagePlan) {
   let matches = squel.select().from('events');
   for (const field of ROW_FIELDS) matches = matches.field(field);
   // The fenced plan filters out the other event types after the fence, on the few rows it found: inside,
@@ -246,10 +264,7 @@ export function buildPageQuery(
     for (const filter of selection.filters)
       if (outside(filter)) q = q.where(filterCondition(filter, selection));
   }
-  q = q.order('ts', false).order('event_id', true).order('type', true).limit(limit);
-  if (offset > 0) q = q.offset(offset);
-  const { text, values } = q.toParam();
-  return { text, values };
+  return q.order('ts', false).order('event_id', true).order('type', true);
 }
 
 /** The exact number of events matching the selection. */
