@@ -16,6 +16,11 @@ interface PageRow {
   reason: string | null;
 }
 
+interface DictionaryEntry {
+  readonly field: string;
+  readonly value: string;
+}
+
 /** Dictionary entries kept in memory: ids never change meaning while their entry exists. */
 const CACHE_LIMIT = 100_000;
 
@@ -25,29 +30,48 @@ const CACHE_LIMIT = 100_000;
  * values the rows' codes stand for (cached). With a database that streams (db/pool.ts), `stream` reads
  * a statement's rows through a server-side cursor, block by block, each block decoded the same way.
  */
-export function createEventReader(db: Queryable & Partial<Streamable>): EventReader {
-  const entries = new Map<number, { field: string; value: string }>();
+export function createEventReader(
+  db: Queryable & Partial<Streamable>,
+  { dictionaryCacheLimit = CACHE_LIMIT }: { readonly dictionaryCacheLimit?: number } = {},
+): EventReader {
+  const entries = new Map<number, DictionaryEntry>();
 
-  async function dictionary(ids: Iterable<number>): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !entries.has(id));
-    if (missing.length === 0) return;
+  /**
+   * The dictionary entries of `ids`, from the cache or the database. What it answers is the caller's
+   * own map: the cache may be cleared meanwhile (by this call or a concurrent one) without leaving the
+   * caller's rows unrestorable.
+   */
+  async function dictionary(ids: Iterable<number>): Promise<Map<number, DictionaryEntry>> {
+    const wanted = new Map<number, DictionaryEntry>();
+    const missing: number[] = [];
+    for (const id of new Set(ids)) {
+      const entry = entries.get(id);
+      if (entry) wanted.set(id, entry);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return wanted;
     const result = await db.query<{ id: number; field: string; value: string }>(
       'SELECT id, field, value FROM terms_dict WHERE id = ANY($1::integer[])',
       [missing],
     );
-    if (entries.size + result.rows.length > CACHE_LIMIT) entries.clear();
-    for (const row of result.rows) entries.set(row.id, { field: row.field, value: row.value });
+    if (entries.size + result.rows.length > dictionaryCacheLimit) entries.clear();
+    for (const row of result.rows) {
+      const entry = { field: row.field, value: row.value };
+      entries.set(row.id, entry);
+      wanted.set(row.id, entry);
+    }
+    return wanted;
   }
 
   /** The single-valued dictionary values of a row, by field (what chunks.ts restores from). */
-  function fieldsOf(row: PageRow): Record<string, string> {
+  function fieldsOf(row: PageRow, dict: ReadonlyMap<number, DictionaryEntry>): Record<string, string> {
     const fields: Record<string, string> = {};
     for (const id of row.codes) {
-      const entry = entries.get(id);
+      const entry = dict.get(id);
       if (entry && entry.field !== TAG_FIELD && entry.field !== SUBJECT_KEYWORD_FIELD)
         fields[entry.field] = entry.value;
     }
-    const subject = row.subj === null ? undefined : entries.get(row.subj);
+    const subject = row.subj === null ? undefined : dict.get(row.subj);
     if (subject) fields[SUBJECT_FIELD] = subject.value;
     return fields;
   }
@@ -72,7 +96,7 @@ export function createEventReader(db: Queryable & Partial<Streamable>): EventRea
         throw new Error(`event ${row.event_id} has no body (chunk ${row.chunk}, position ${row.pos})`);
       return item;
     });
-    await dictionary(
+    const dict = await dictionary(
       page.flatMap((row, i) =>
         needsDictionary((items[i] as [number, unknown])[0])
           ? [...row.codes, ...(row.subj === null ? [] : [row.subj])]
@@ -87,7 +111,7 @@ export function createEventReader(db: Queryable & Partial<Streamable>): EventRea
         eventId: row.event_id,
         type: row.type,
         reason: row.reason,
-        fields: needsDictionary(mask) ? fieldsOf(row) : {},
+        fields: needsDictionary(mask) ? fieldsOf(row, dict) : {},
       });
       return { ts, eventId: row.event_id, type: row.type, element };
     });

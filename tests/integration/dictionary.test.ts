@@ -71,3 +71,23 @@ it('records the newest day each entry is used on, and deletes under retention th
   );
   expect(found.results.map((event) => event.event_id)).toEqual(['d2-b']);
 });
+
+it('restores every field of a page when the reader’s dictionary cache is cleared while reading it', async () => {
+  // 12 subjects: a first read caches 3 of them; the second read needs those 3 (cached) and 9 more, which
+  // overflow a cache of 5 and clear it. The page must still be restored from what it fetched and had
+  // (a 1M-event export stopped with "chunk field subject has no value to restore" before).
+  const ts = DAY2 + 3_600_000;
+  const events = Array.from({ length: 12 }, (_, i) =>
+    makeEvent({ ts: ts + i * 1000, id: `cache-${i}`, fields: { subject: `Subject number ${i}` } }),
+  );
+  await load('cache-clear', events);
+  const reader = createEventReader(database.db, { dictionaryCacheLimit: 5 });
+  const deps = { reader, now: () => ts + DAY_MS };
+  const window = `from=${new Date(ts - 60_000).toISOString().slice(0, 16)}&to=${new Date(ts + 60_000).toISOString().slice(0, 16)}`;
+  const oldest = await searchMessageEvents(`${window}&per_page=3&events=delivery`, deps);
+  expect(oldest.results).toHaveLength(3);
+  const all = await searchMessageEvents(`${window}&per_page=12&events=delivery`, deps);
+  expect(all.results.map((event) => event.subject).sort()).toEqual(
+    events.map((_, i) => `Subject number ${i}`).sort(),
+  );
+});
