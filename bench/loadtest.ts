@@ -1019,7 +1019,7 @@ function markdown(report: RunReport): string {
     "After the load, the Events API is polled once a second (`recipient_domains=<the phase's keyword>`, " +
       "`per_page=1`, the phase's window) until `total_count` reaches the events of the batches answered 200 " +
       '(the time below, from the end of the load), then until it stops moving. Then every stored event of the ' +
-      'phase is paged through `links.next` (`per_page=10000`, in time slices) and its id compared with those ' +
+      'phase is read through the export (`GET /api/v1/events/message/export`, one per time slice) and its id compared with those ' +
       'sent. Batches cut off at the end of the load (sent, no answer) may be stored too: SparkPost would retry ' +
       'them, so their events count apart, neither expected nor an error.',
     '',
