@@ -17,12 +17,13 @@ export interface CliRun {
  * The CLI as a user runs it: its own process (`node --import tsx src/cli/main.ts`, what `npm run cli`
  * runs), its output and exit code. The environment is only what the test gives (plus PATH and HOME), and
  * the working folder `cwd` (default: the system's temporary folder), so that a developer's own `.env` or
- * DATABASE_URL never leaks into a test.
+ * DATABASE_URL never leaks into a test. `stdin`: what the command reads on its standard input (none:
+ * no input at all).
  */
 export function runCli(
   args: readonly string[],
   env: Record<string, string>,
-  options: { readonly cwd?: string; readonly command?: readonly string[] } = {},
+  options: { readonly cwd?: string; readonly command?: readonly string[]; readonly stdin?: string } = {},
 ): Promise<CliRun> {
   const [program, ...prefix] = options.command ?? [
     process.execPath,
@@ -33,14 +34,15 @@ export function runCli(
   const child = spawn(program as string, [...prefix, ...args], {
     cwd: options.cwd ?? tmpdir(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   return new Promise((resolve, reject) => {

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliRun, runCli } from '../helpers/cli';
 import { json, startTestService, type TestService } from '../helpers/service';
 
 /**
@@ -15,40 +15,12 @@ const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const ADMIN_KEY = 'test-api-key';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 let t: TestService;
 let dataDir: string;
 
-function cli(args: readonly string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'keys', ...args], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        DATABASE_URL: t.database.connectionString,
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'SILENT',
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+function cli(args: readonly string[], stdin = ''): Promise<CliRun> {
+  const env = { DATABASE_URL: t.database.connectionString, DATA_DIR: dataDir, LOG_LEVEL: 'SILENT' };
+  return runCli(['keys', ...args], env, { cwd: ROOT, stdin });
 }
 
 const describeWithCli = existsSync(MAIN) ? describe : describe.skip;
